@@ -1,0 +1,198 @@
+"""Reading a case pack from a folder or a zip, safely.
+
+A pack is `pack.yaml` (or `pack.json`) plus the image files it names. Nothing
+outside the pack may be reached: paths are checked before any file is read,
+links leading out of a folder are refused, and a zip is measured before it is
+unpacked (entry count, total size, compression ratio), so a zip bomb stops at
+its headers.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+from django.conf import settings
+
+from .errors import PackError
+
+PACK_FILES = ("pack.yaml", "pack.yml", "pack.json")
+MAX_PACK_FILE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+MAX_ZIP_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+
+
+@dataclass
+class RawPack:
+    name: str
+    pack_file: str
+    data: object
+    files: dict = field(default_factory=dict)  # path inside the pack -> bytes, read on demand
+    _reader: object = None
+
+    def read(self, path):
+        """The bytes of `path` inside the pack, or a PackError explaining why not."""
+        if path not in self.files:
+            self.files[path] = self._reader(path)
+        return self.files[path]
+
+
+class PackReadError(Exception):
+    def __init__(self, errors):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+def safe_pack_path(path):
+    """The normalised relative path, or None when it would leave the pack."""
+    if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
+        return None
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts):
+        return None
+    if pure.parts and pure.parts[0] == ".":
+        pure = PurePosixPath(*pure.parts[1:])
+    return str(pure)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Refuses YAML aliases: a few of them can expand into gigabytes once saved."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a case pack", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def parse_pack_file(name, raw):
+    if len(raw) > MAX_PACK_FILE_BYTES:
+        raise PackReadError([PackError(name, f"is larger than {MAX_PACK_FILE_BYTES // 1024} KB")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackReadError([PackError(name, f"is not UTF-8 text (byte {exc.start})")]) from None
+    if name.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PackReadError(
+                [PackError(f"{name} line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
+            ) from None
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PackReadError([PackError(place, f"invalid YAML: {problem}")]) from None
+
+
+def read_folder(folder):
+    folder = Path(folder).resolve()
+    pack_file = next((name for name in PACK_FILES if (folder / name).is_file()), None)
+    if pack_file is None:
+        raise PackReadError([PackError(str(folder), "no pack.yaml or pack.json in this folder")])
+
+    def read(path):
+        safe = safe_pack_path(path)
+        if safe is None:
+            raise PackReadError([PackError(path, "leaves the pack")])
+        target = (folder / safe).resolve()
+        if not target.is_relative_to(folder):
+            raise PackReadError([PackError(path, "leaves the pack")])
+        if not target.is_file():
+            raise PackReadError([PackError(path, "no such file in the pack")])
+        if target.stat().st_size > MAX_IMAGE_BYTES:
+            raise PackReadError([PackError(path, f"is larger than {MAX_IMAGE_BYTES // 2**20} MB")])
+        return target.read_bytes()
+
+    data = parse_pack_file(pack_file, (folder / pack_file).read_bytes())
+    return RawPack(name=folder.name, pack_file=pack_file, data=data, _reader=read)
+
+
+def read_zip(source, name="upload.zip"):
+    """`source` is a path or a binary file object."""
+    if isinstance(source, (str, Path)):
+        name = Path(source).name
+        size = Path(source).stat().st_size
+    else:
+        source.seek(0, io.SEEK_END)
+        size = source.tell()
+        source.seek(0)
+    if size > settings.CASE_PACK_MAX_BYTES:
+        raise PackReadError(
+            [PackError(name, f"is larger than {settings.CASE_PACK_MAX_BYTES // 2**20} MB")]
+        )
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError):
+        raise PackReadError([PackError(name, "is not a zip file")]) from None
+
+    entries = [info for info in archive.infolist() if not info.is_dir()]
+    problems = []
+    if len(entries) > MAX_ZIP_ENTRIES:
+        problems.append(PackError(name, f"holds more than {MAX_ZIP_ENTRIES} files"))
+    total = sum(info.file_size for info in entries)
+    if total > MAX_ZIP_TOTAL_BYTES:
+        problems.append(PackError(name, f"unpacks to more than {MAX_ZIP_TOTAL_BYTES // 2**20} MB"))
+    for info in entries:
+        if safe_pack_path(info.filename) is None:
+            problems.append(PackError(info.filename, "leaves the pack"))
+        elif info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
+        ):
+            problems.append(PackError(info.filename, "is compressed suspiciously well (zip bomb?)"))
+    if problems:
+        raise PackReadError(problems)
+
+    by_name = {safe_pack_path(info.filename): info for info in entries}
+    root = ""
+    if not any(candidate in by_name for candidate in PACK_FILES):
+        tops = {path.split("/")[0] for path in by_name}
+        if len(tops) == 1:
+            root = tops.pop() + "/"
+    pack_file = next((f"{root}{n}" for n in PACK_FILES if f"{root}{n}" in by_name), None)
+    if pack_file is None:
+        raise PackReadError([PackError(name, "no pack.yaml or pack.json at the top of the zip")])
+
+    def read_member(info, limit):
+        if info.file_size > limit:
+            raise PackReadError([PackError(info.filename, f"is larger than {limit // 2**20} MB")])
+        with archive.open(info) as stream:
+            # The header's size can lie; never read more than it promised.
+            raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise PackReadError([PackError(info.filename, "is larger than it claims")])
+        return raw
+
+    def read(path):
+        safe = safe_pack_path(path)
+        if safe is None:
+            raise PackReadError([PackError(path, "leaves the pack")])
+        info = by_name.get(root + safe)
+        if info is None:
+            raise PackReadError([PackError(path, "no such file in the pack")])
+        return read_member(info, MAX_IMAGE_BYTES)
+
+    short_name = pack_file[len(root):]
+    data = parse_pack_file(short_name, read_member(by_name[pack_file], MAX_PACK_FILE_BYTES))
+    return RawPack(name=name, pack_file=short_name, data=data, _reader=read)
+
+
+def read_pack(source, name=None):
+    """Read a pack from a folder path, a zip path or an uploaded zip file object."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.is_dir():
+            return read_folder(path)
+        if path.is_file():
+            return read_zip(path)
+        raise PackReadError([PackError(str(path), "no such folder or zip file")])
+    return read_zip(source, name=name or getattr(source, "name", "upload.zip"))

@@ -1,0 +1,169 @@
+"""Read access to a case version's content (the validated case pack).
+
+Texts in a pack are either a plain string, in the pack's language, or a
+mapping from language code to string. `localize` picks the best one for the
+language being shown.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import translation
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    text: str
+    language: str
+
+    def __str__(self):
+        return self.text
+
+
+def localize(value, *, default_language, language=None):
+    """The text for `language` (the active one by default), else the pack's own."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return LocalizedText(value, default_language)
+    wanted = (language or translation.get_language() or default_language).lower()
+    for candidate in (wanted, wanted.split("-")[0], default_language):
+        if candidate in value:
+            return LocalizedText(value[candidate], candidate)
+    first = next(iter(value))
+    return LocalizedText(value[first], first)
+
+
+class _Part:
+    """A piece of a pack whose text fields come out localized."""
+
+    def __init__(self, data, content):
+        self.data = data
+        self._content = content
+
+    def t(self, field):
+        return self._content.t(self.data.get(field))
+
+    def ts(self, field):
+        return [self._content.t(item) for item in self.data.get(field, [])]
+
+
+class Step(_Part):
+    def __init__(self, data, content, index):
+        super().__init__(data, content)
+        self.index = index
+        self.key = data["key"]
+        self.kind = data["kind"]
+        self.minutes = data["minutes"]
+        self.optional = data.get("optional", False)
+
+    @property
+    def number(self):
+        return self.index + 1
+
+    @property
+    def title(self):
+        return self.t("title")
+
+    @property
+    def instructions(self):
+        return self.ts("instructions")
+
+    @property
+    def read_aloud(self):
+        return self.ts("read_aloud")
+
+    @property
+    def participant_text(self):
+        return self.ts("participant_text")
+
+    @property
+    def questions(self):
+        return self.ts("questions")
+
+    def __repr__(self):
+        return f"<Step {self.key} ({self.kind})>"
+
+
+class Activity(_Part):
+    def __init__(self, data, content):
+        super().__init__(data, content)
+        self.key = data["key"]
+        self.minutes = data["minutes"]
+        self.steps = [Step(step, content, index) for index, step in enumerate(data["steps"])]
+        self._by_key = {step.key: step for step in self.steps}
+
+    @property
+    def title(self):
+        return self.t("title")
+
+    def step(self, key):
+        return self._by_key.get(key)
+
+    def step_after(self, key):
+        step = self.step(key)
+        if step is None:
+            return self.steps[0]
+        return self.steps[step.index + 1] if step.index + 1 < len(self.steps) else None
+
+    def step_before(self, key):
+        step = self.step(key)
+        if step is None or step.index == 0:
+            return None
+        return self.steps[step.index - 1]
+
+
+class CaseContent:
+    def __init__(self, data, images=None):
+        self.data = data
+        self.language = data["language"]
+        self.images = images or {}
+        self.activities = [Activity(activity, self) for activity in data["activities"]]
+
+    def t(self, value):
+        return localize(value, default_language=self.language)
+
+    def activity(self, key):
+        for activity in self.activities:
+            if activity.key == key:
+                return activity
+        return None
+
+    @property
+    def campaign(self):
+        return _Part(self.data["campaign"], self)
+
+    @property
+    def case(self):
+        return _Part(self.data["case"], self)
+
+    @property
+    def authority(self):
+        return _Part(self.data["targets"]["authority"], self)
+
+    @property
+    def solidarity(self):
+        return _Part(self.data["targets"]["solidarity"], self)
+
+    @property
+    def hashtags(self):
+        return self.data["targets"].get("hashtags", [])
+
+    def background(self, key):
+        for page in self.data["case"].get("background", []):
+            if page["key"] == key:
+                return _Part(page, self)
+        return None
+
+    def image(self, path):
+        return self.images.get(path)
+
+    @property
+    def picture(self):
+        picture = self.data["case"].get("picture")
+        if not picture:
+            return None
+        return {
+            "image": self.image(picture["file"]),
+            "alt": self.t(picture["alt"]),
+            "credit": self.t(picture.get("credit")),
+        }

@@ -1,0 +1,59 @@
+"""Publishing "session S changed" to every app process, after the commit.
+
+Service functions call `publish_on_commit`; nothing is sent when the
+transaction rolls back, and screens never see a state the database does not
+hold. With REDIS_URL the message goes through one Redis channel that every
+process's hub subscribes to; without it, straight to this process's hub.
+"""
+
+import json
+import logging
+from functools import cache
+
+from django.conf import settings
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "w4r:live"
+
+# The parts of the screens a change can touch (see activities.live.render).
+STAGE = "stage"
+GROUPS = "groups"
+PROJECTOR = "projector"
+CONTROL_STEP = "control-step"
+CONTROL_ROSTER = "control-roster"
+EVERYTHING = (STAGE, GROUPS, PROJECTOR, CONTROL_STEP, CONTROL_ROSTER)
+
+
+def group_part(group_id):
+    return f"group:{group_id}"
+
+
+def participant_part(participant_id):
+    return f"participant:{participant_id}"
+
+
+@cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def publish(session_id, version, parts):
+    message = {"s": session_id, "v": version, "parts": sorted(set(parts))}
+    if settings.REDIS_URL:
+        try:
+            _redis().publish(CHANNEL, json.dumps(message))
+            return
+        except Exception:  # Redis down: this process's screens still hear it.
+            log.warning("Redis publish failed; delivering in this process only", exc_info=True)
+    from .hub import hub
+
+    hub.deliver_threadsafe(message)
+
+
+def publish_on_commit(session, parts):
+    session_id, version = session.pk, session.version
+    transaction.on_commit(lambda: publish(session_id, version, parts))

@@ -1,0 +1,237 @@
+"""The per-process fan-out of live updates over Server-Sent Events.
+
+One hub per process, living on the server's event loop. Each open stream is a
+Connection with a small bounded queue and the set of screen parts it shows
+("stage" in French, its group's panel, ...). When a message says a session
+changed, the hub renders each affected part once per language in a worker
+thread (the only place it touches the database) and puts the same bytes in
+every subscriber's queue. A phone too slow to drain its queue is cut off; it
+reconnects and starts again from a fresh snapshot, so nothing grows without
+bound. With Redis, one subscriber task per process feeds `deliver`.
+"""
+
+import asyncio
+import json
+import logging
+import random
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from . import presence
+from .bus import CHANNEL, GROUPS
+from .render import render_part
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 32
+KEEPALIVE_SECONDS = 15
+COALESCE_SECONDS = 0.01
+_CLOSE = object()
+
+
+def sse_event(name, data, event_id=None):
+    """One SSE event. Every line of `data` gets its own `data:` field, so no
+    text can start a field of its own (CR, LF and CRLF all end a line)."""
+    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    head = f"event: {name}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return (head + "".join(f"data: {line}\n" for line in lines) + "\n").encode()
+
+
+class Connection:
+    def __init__(self, session_id, parts, *, language, participant_id=None):
+        self.session_id = session_id
+        self.parts = set(parts)
+        self.language = language
+        self.participant_id = participant_id
+        self.queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.closed = False
+
+    def send(self, payload):
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(payload)
+        except asyncio.QueueFull:
+            self.close()
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(_CLOSE)
+
+
+class Room:
+    """The connections to one session in this process, and its last renders."""
+
+    def __init__(self, session_id):
+        self.session_id = session_id
+        self.connections = set()
+        self.rendered = {}  # (part, language) -> bytes
+        self.inflight = {}  # (part, language) -> Future of bytes
+        self.dirty = set()
+        self.flushing = False
+
+    def keys(self):
+        return {(part, conn.language) for conn in self.connections for part in conn.parts}
+
+
+class Hub:
+    def __init__(self):
+        self.loop = None
+        self.rooms = {}
+        self._tasks = set()
+
+    # -- from any thread -------------------------------------------------
+
+    def deliver_threadsafe(self, message):
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return  # no stream is open in this process
+        loop.call_soon_threadsafe(self.deliver, message)
+
+    # -- on the event loop -----------------------------------------------
+
+    def _start(self):
+        if self.loop is asyncio.get_running_loop():
+            return
+        self.loop = asyncio.get_running_loop()
+        self._spawn(self._keepalive())
+        if settings.REDIS_URL:
+            self._spawn(self._subscribe_redis())
+
+    def _spawn(self, coroutine):
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def deliver(self, message):
+        room = self.rooms.get(message["s"])
+        if room is None:
+            return
+        parts = set(message["parts"])
+        for part, language in room.keys():
+            if part in parts or (GROUPS in parts and part.startswith("group:")):
+                room.dirty.add((part, language))
+        if room.dirty and not room.flushing:
+            room.flushing = True
+            self._spawn(self._flush(room))
+
+    async def _flush(self, room):
+        try:
+            while room.dirty:
+                await asyncio.sleep(COALESCE_SECONDS)  # let a burst of changes settle
+                keys, room.dirty = room.dirty, set()
+                for key in sorted(keys, key=_render_order):
+                    payload = await self._render(room, key)
+                    if payload is None or room.rendered.get(key) == payload:
+                        continue
+                    room.rendered[key] = payload
+                    part, language = key
+                    for conn in list(room.connections):
+                        if part in conn.parts and conn.language == language:
+                            conn.send(payload)
+        finally:
+            room.flushing = False
+
+    async def _render(self, room, key):
+        future = room.inflight.get(key)
+        if future is None:
+            future = self._spawn(_render_payload(room.session_id, *key))
+            room.inflight[key] = future
+            future.add_done_callback(lambda _f: room.inflight.pop(key, None))
+        try:
+            return await asyncio.shield(future)
+        except Exception:
+            log.exception("rendering %s for session %s failed", key, room.session_id)
+            return None
+
+    async def stream(self, conn):
+        """The body of one SSE response: a snapshot, then every update."""
+        self._start()
+        room = self.rooms.get(conn.session_id)
+        if room is None:
+            room = self.rooms[conn.session_id] = Room(conn.session_id)
+        room.connections.add(conn)
+        first_in_room = conn.participant_id is not None and presence.arrive(
+            conn.session_id, conn.participant_id
+        )
+        try:
+            # Reconnect after 1-6 s, spread out so a restart is no stampede.
+            yield f"retry: {random.randint(1000, 6000)}\n\n".encode()
+            for part in sorted(conn.parts, key=lambda p: _render_order((p, ""))):
+                key = (part, conn.language)
+                payload = room.rendered.get(key) or await self._render(room, key)
+                if payload is not None:
+                    room.rendered[key] = payload
+                    yield payload
+            if first_in_room:
+                presence.announce(conn.session_id)
+            while True:
+                payload = await conn.queue.get()
+                if payload is _CLOSE:
+                    break
+                yield payload
+        finally:
+            conn.closed = True
+            room.connections.discard(conn)
+            if not room.connections and not room.flushing:
+                self.rooms.pop(conn.session_id, None)
+            if conn.participant_id is not None and presence.leave(
+                conn.session_id, conn.participant_id
+            ):
+                presence.announce(conn.session_id)
+
+    async def _keepalive(self):
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            ping = sse_event("ping", str(int(time.time())))
+            for room in list(self.rooms.values()):
+                for conn in list(room.connections):
+                    conn.send(ping)
+            await sync_to_async(presence.refresh, thread_sensitive=False)()
+
+    async def _subscribe_redis(self):
+        import redis.asyncio as aioredis
+
+        delay = 1
+        while True:
+            try:
+                client = aioredis.Redis.from_url(settings.REDIS_URL)
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    delay = 1
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self.deliver(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("Redis subscription lost; retrying in %ss", delay, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    def connection_count(self):
+        return sum(len(room.connections) for room in self.rooms.values())
+
+
+def _render_order(key):
+    # The phones' stage first: it is what most people are waiting for.
+    part = key[0]
+    return (0 if part == "stage" else 1 if part.startswith("group:") else 2, part)
+
+
+async def _render_payload(session_id, part, language):
+    rendered = await sync_to_async(render_part, thread_sensitive=False)(session_id, part, language)
+    if rendered is None:
+        return None
+    name, html, version = rendered
+    return sse_event(name, html, version)
+
+
+hub = Hub()

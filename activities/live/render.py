@@ -1,0 +1,139 @@
+"""Rendering the live parts of the three screens.
+
+The page views and the hub render the same partials from the same context
+builders, so a pushed update is exactly what a reload would show.
+"""
+
+from functools import lru_cache
+
+import segno
+from django.db import close_old_connections
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from .. import steps
+from ..models import Group, Participant, Session
+from . import presence
+
+PARTIALS = {
+    "stage": ("stage", "activities/participant.html#stage"),
+    "group": ("group", "activities/participant.html#group"),
+    "bye": ("bye", "activities/participant.html#removed"),
+    "projector": ("projector", "activities/projector.html#projector"),
+    "control-step": ("control-step", "activities/control.html#control-step"),
+    "control-roster": ("control-roster", "activities/control.html#control-roster"),
+}
+
+
+def timer_context(session):
+    remaining = session.timer_remaining()
+    return {
+        "timer_seconds": int(remaining.total_seconds()) if remaining is not None else None,
+        "timer_paused": session.timer_paused_remaining is not None,
+    }
+
+
+def session_context(session):
+    step = session.step
+    context = {
+        "session": session,
+        "content": session.content,
+        "activity": session.activity,
+        "step": step,
+        **timer_context(session),
+    }
+    if step is not None:
+        context["step_templates"] = steps.templates(step)
+        context.update(steps.kind_context(session, step))
+    return context
+
+
+def stage_context(session):
+    return session_context(session)
+
+
+def group_context(session, group):
+    context = session_context(session)
+    context["group"] = group
+    context["members"] = list(group.members.present().order_by("joined_at", "id")) if group else []
+    return context
+
+
+@lru_cache(maxsize=256)
+def qr_svg(url):
+    """The join link as an inline SVG QR code, made on the server."""
+    qr = segno.make(url, error="m")
+    return mark_safe(qr.svg_inline(scale=8, dark="#111", light="#fff", omitsize=True))  # noqa: S308
+
+
+def projector_context(session):
+    context = session_context(session)
+    context["participant_count"] = session.participants.present().count()
+    context["qr"] = qr_svg(session.join_url)
+    return context
+
+
+def roster_context(session):
+    people = list(session.participants.order_by("joined_at", "id"))
+    online = presence.connected(session.pk)
+    for person in people:
+        person.is_connected = person.pk in online
+    present = [person for person in people if not person.is_removed]
+    groups = list(session.groups.order_by("number"))
+    by_group = {group.pk: [] for group in groups}
+    unassigned = []
+    for person in present:
+        by_group.get(person.group_id, unassigned).append(person)
+    for group in groups:
+        group.people = by_group[group.pk]
+    return {
+        "session": session,
+        "groups": groups,
+        "unassigned": unassigned,
+        "present": present,
+        "removed": [person for person in people if person.is_removed],
+        "connected_count": sum(1 for person in present if person.is_connected),
+    }
+
+
+def control_context(session):
+    context = session_context(session)
+    context.update(roster_context(session))
+    context["qr"] = qr_svg(session.join_url)
+    return context
+
+
+def _render(kind, context):
+    name, template = PARTIALS[kind]
+    return name, render_to_string(template, context)
+
+
+def render_part(session_id, part, language):
+    """(event name, html, session version) for one part, or None."""
+    try:
+        with translation.override(language):
+            session = Session.objects.select_related("case_version").get(pk=session_id)
+            if part == "stage":
+                name, html = _render("stage", stage_context(session))
+            elif part.startswith("group:"):
+                group = Group.objects.filter(pk=int(part[6:]), session=session).first()
+                name, html = _render("group", group_context(session, group))
+            elif part.startswith("participant:"):
+                person = Participant.objects.filter(pk=int(part[12:]), session=session).first()
+                if person is None or not person.is_removed:
+                    return None
+                name, html = _render("bye", {"session": session})
+            elif part == "projector":
+                name, html = _render("projector", projector_context(session))
+            elif part == "control-step":
+                name, html = _render("control-step", control_context(session))
+            elif part == "control-roster":
+                name, html = _render("control-roster", roster_context(session))
+            else:
+                return None
+            return name, html, session.version
+    except Session.DoesNotExist:
+        return None
+    finally:
+        close_old_connections()

@@ -1,0 +1,310 @@
+"""Every change to a live session goes through one of these functions.
+
+Each runs in a transaction, locks the session row (so two clicks cannot
+interleave), bumps the session's version and publishes the parts of the
+screens that changed once the transaction has committed.
+"""
+
+import unicodedata
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .live.bus import (
+    CONTROL_ROSTER,
+    CONTROL_STEP,
+    EVERYTHING,
+    GROUPS,
+    PROJECTOR,
+    STAGE,
+    group_part,
+    participant_part,
+    publish_on_commit,
+)
+from .models import Group, Participant, Session
+from .roomcode import new_room_code
+
+NICKNAME_MAX = 30
+
+
+class SessionError(Exception):
+    """A request the session's rules refuse; the message is for the person."""
+
+
+def clean_nickname(raw):
+    nickname = unicodedata.normalize("NFC", raw or "")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in nickname):
+        raise SessionError(_("A nickname cannot contain control or invisible characters."))
+    nickname = " ".join(nickname.split())
+    if not nickname:
+        raise SessionError(_("Choose a nickname."))
+    if len(nickname) > NICKNAME_MAX:
+        raise SessionError(
+            _("A nickname can be at most %(max)d characters long.") % {"max": NICKNAME_MAX}
+        )
+    return nickname
+
+
+def nickname_key(nickname):
+    return unicodedata.normalize("NFKC", nickname).casefold()
+
+
+def _locked(session):
+    return Session.objects.select_for_update().get(pk=session.pk)
+
+
+def _bump(session):
+    Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+    session.refresh_from_db()
+    return session
+
+
+def session_create(
+    *, facilitator, case_version, activity_key, title="", group_size=4, origin=""
+):
+    if case_version.content.activity(activity_key) is None:
+        raise SessionError(_("This case has no such activity."))
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return Session.objects.create(
+                    facilitator=facilitator,
+                    case_version=case_version,
+                    activity_key=activity_key,
+                    title=title,
+                    group_size=group_size,
+                    origin=origin,
+                    room_code=new_room_code(),
+                )
+        except IntegrityError:
+            continue  # the code was taken; draw another
+    raise SessionError(_("Could not find a free room code; try again."))
+
+
+def _place_in_group(session):
+    """The group with the fewest people that still has room, or a new group."""
+    groups = (
+        session.groups.annotate(size=Count("members", filter=Q(members__removed_at__isnull=True)))
+        .filter(size__lt=session.group_size)
+        .order_by("size", "number")
+    )
+    group = groups.first()
+    if group is None:
+        top = session.groups.order_by("-number").values_list("number", flat=True).first() or 0
+        group = Group.objects.create(session=session, number=top + 1)
+    return group
+
+
+@transaction.atomic
+def participant_join(*, session, nickname):
+    session = _locked(session)
+    if session.is_ended:
+        raise SessionError(_("This session has ended."))
+    if session.locked:
+        raise SessionError(_("This room is locked. Ask the facilitator to unlock it."))
+    nickname = clean_nickname(nickname)
+    key = nickname_key(nickname)
+    if session.participants.filter(nickname_key=key).exists():
+        raise SessionError(_("Someone in this room already has that nickname. Choose another."))
+    if session.participants.present().count() >= session.max_participants:
+        raise SessionError(_("This room is full."))
+    group = _place_in_group(session)
+    participant = Participant.objects.create(
+        session=session, group=group, nickname=nickname, nickname_key=key
+    )
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, group_part(group.pk)])
+    return participant
+
+
+def _require_open(session):
+    if session.is_ended:
+        raise SessionError(_("This session has ended."))
+
+
+def _start_timer(session, minutes):
+    session.timer_ends_at = timezone.now() + timedelta(minutes=minutes)
+    session.timer_paused_remaining = None
+
+
+@transaction.atomic
+def session_go_to_step(*, session, step_key):
+    """Show a step on every screen; an empty key goes back to the lobby."""
+    session = _locked(session)
+    _require_open(session)
+    if step_key:
+        step = session.activity.step(step_key)
+        if step is None:
+            raise SessionError(_("This activity has no such step."))
+        session.status = Session.Status.RUNNING
+        _start_timer(session, step.minutes)
+    else:
+        session.timer_ends_at = session.timer_paused_remaining = None
+    session.current_step = step_key
+    session.save(update_fields=["status", "current_step", "timer_ends_at", "timer_paused_remaining"])
+    _bump(session)
+    publish_on_commit(session, EVERYTHING)
+    return session
+
+
+def session_next_step(*, session):
+    step = session.activity.step_after(session.current_step)
+    if step is None:
+        raise SessionError(_("This is the last step."))
+    return session_go_to_step(session=session, step_key=step.key)
+
+
+def session_previous_step(*, session):
+    step = session.activity.step_before(session.current_step)
+    return session_go_to_step(session=session, step_key=step.key if step else "")
+
+
+def _timer_changed(session, fields):
+    session.save(update_fields=fields)
+    _bump(session)
+    publish_on_commit(session, [STAGE, PROJECTOR, CONTROL_STEP])
+    return session
+
+
+@transaction.atomic
+def timer_extend(*, session, minutes):
+    session = _locked(session)
+    _require_open(session)
+    if not session.current_step:
+        raise SessionError(_("The timer starts with the first step."))
+    extra = timedelta(minutes=minutes)
+    if session.timer_paused_remaining is not None:
+        session.timer_paused_remaining += extra
+    else:
+        base = max(session.timer_ends_at or timezone.now(), timezone.now())
+        session.timer_ends_at = base + extra
+    return _timer_changed(session, ["timer_ends_at", "timer_paused_remaining"])
+
+
+@transaction.atomic
+def timer_pause(*, session):
+    session = _locked(session)
+    _require_open(session)
+    if session.timer_ends_at is None or session.timer_paused_remaining is not None:
+        return session
+    session.timer_paused_remaining = session.timer_remaining()
+    session.timer_ends_at = None
+    return _timer_changed(session, ["timer_ends_at", "timer_paused_remaining"])
+
+
+@transaction.atomic
+def timer_resume(*, session):
+    session = _locked(session)
+    _require_open(session)
+    if session.timer_paused_remaining is None:
+        return session
+    session.timer_ends_at = timezone.now() + session.timer_paused_remaining
+    session.timer_paused_remaining = None
+    return _timer_changed(session, ["timer_ends_at", "timer_paused_remaining"])
+
+
+@transaction.atomic
+def session_set_locked(*, session, locked):
+    session = _locked(session)
+    _require_open(session)
+    session.locked = locked
+    session.save(update_fields=["locked"])
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR])
+    return session
+
+
+@transaction.atomic
+def session_set_group_size(*, session, group_size):
+    session = _locked(session)
+    _require_open(session)
+    if not 2 <= group_size <= 50:
+        raise SessionError(_("A group has between 2 and 50 people."))
+    session.group_size = group_size
+    session.save(update_fields=["group_size"])
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER])
+    return session
+
+
+@transaction.atomic
+def session_regroup(*, session):
+    """Deal everyone present into balanced groups of the session's group size."""
+    session = _locked(session)
+    _require_open(session)
+    people = list(session.participants.present().order_by("joined_at", "id"))
+    count = max(1, -(-len(people) // session.group_size))  # ceiling division
+    groups = list(session.groups.order_by("number")[:count])
+    for number in range(len(groups) + 1, count + 1):
+        groups.append(Group.objects.create(session=session, number=number))
+    for index, person in enumerate(people):
+        person.group = groups[index % count]
+    Participant.objects.bulk_update(people, ["group"])
+    session.groups.filter(number__gt=count).delete()
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, GROUPS])
+    return session
+
+
+@transaction.atomic
+def participant_move(*, participant, group):
+    session = _locked(participant.session)
+    _require_open(session)
+    if group.session_id != session.pk:
+        raise SessionError(_("That group is not in this session."))
+    participant = Participant.objects.get(pk=participant.pk)
+    if participant.is_removed:
+        raise SessionError(_("That person has been removed."))
+    old_group_id = participant.group_id
+    participant.group = group
+    participant.save(update_fields=["group"])
+    _bump(session)
+    parts = [CONTROL_ROSTER, group_part(group.pk)]
+    if old_group_id:
+        parts.append(group_part(old_group_id))
+    publish_on_commit(session, parts)
+    return participant
+
+
+@transaction.atomic
+def group_add(*, session):
+    session = _locked(session)
+    _require_open(session)
+    top = session.groups.order_by("-number").values_list("number", flat=True).first() or 0
+    group = Group.objects.create(session=session, number=top + 1)
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER])
+    return group
+
+
+@transaction.atomic
+def participant_remove(*, participant):
+    session = _locked(participant.session)
+    participant = Participant.objects.get(pk=participant.pk)
+    if participant.is_removed:
+        return participant
+    participant.removed_at = timezone.now()
+    participant.save(update_fields=["removed_at"])
+    _bump(session)
+    parts = [CONTROL_ROSTER, PROJECTOR, participant_part(participant.pk)]
+    if participant.group_id:
+        parts.append(group_part(participant.group_id))
+    publish_on_commit(session, parts)
+    return participant
+
+
+@transaction.atomic
+def session_end(*, session):
+    session = _locked(session)
+    if session.is_ended:
+        return session
+    session.status = Session.Status.ENDED
+    session.ended_at = timezone.now()
+    session.timer_ends_at = session.timer_paused_remaining = None
+    session.save(update_fields=["status", "ended_at", "timer_ends_at", "timer_paused_remaining"])
+    _bump(session)
+    publish_on_commit(session, EVERYTHING)
+    return session

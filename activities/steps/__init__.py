@@ -1,0 +1,44 @@
+"""Step kinds: what a step of each kind shows on the three screens.
+
+A case pack's steps name a kind; a kind is a folder of templates
+(`templates/activities/steps/<kind>/{participant,projector,control,group}.html`)
+and, when it needs more than the pack's texts, a module here with a
+`context(session, step)` function. A kind without its own template for a
+screen falls back to the generic one, which shows the pack's texts: the
+title, what to read aloud, the participants' text and the questions.
+"""
+
+from functools import cache
+from importlib import import_module
+
+from django.template.loader import select_template
+from django.utils.translation import gettext_lazy as _
+
+KINDS = {
+    "udhr_intro": _("Introducing the UDHR"),
+    "protest_ideas": _("Protest ideas"),
+    "story": _("Story and discussion"),
+    "matching": _("Matching rights"),
+    "take_action": _("Take action"),
+}
+SCREENS = ("participant", "projector", "control", "group")
+
+
+@cache
+def template_for(kind, screen):
+    return select_template(
+        [f"activities/steps/{kind}/{screen}.html", f"activities/steps/generic/{screen}.html"]
+    )
+
+
+def kind_context(session, step, **extra):
+    """What a step kind adds to its templates' context."""
+    try:
+        module = import_module(f"activities.steps.{step.kind}")
+    except ModuleNotFoundError:
+        return {}
+    return module.context(session, step, **extra)
+
+
+def templates(step):
+    return {screen: template_for(step.kind, screen) for screen in SCREENS}

@@ -1,0 +1,52 @@
+from django.urls import path
+
+from .views import facilitator, participant, stream
+
+
+urlpatterns = [
+    path("", participant.home, name="home"),
+    path("join", participant.join, name="join"),
+    path("join/<str:code>", participant.join_room, name="join_room"),
+    path("r/<str:code>", participant.room, name="room"),
+    path("r/<str:code>/events", stream.events, {"screen": "participant"}, name="room_events"),
+    path("r/<str:code>/poll", stream.poll, {"screen": "participant"}, name="room_poll"),
+    path("sessions/", facilitator.dashboard, name="dashboard"),
+    path("sessions/new", facilitator.session_create, name="session_create"),
+    path("sessions/<str:code>/", facilitator.control, name="control"),
+    path("sessions/<str:code>/projector", facilitator.projector, name="projector"),
+    path(
+        "sessions/<str:code>/projector/events",
+        stream.events,
+        {"screen": "projector"},
+        name="projector_events",
+    ),
+    path(
+        "sessions/<str:code>/projector/poll",
+        stream.poll,
+        {"screen": "projector"},
+        name="projector_poll",
+    ),
+    path(
+        "sessions/<str:code>/events", stream.events, {"screen": "control"}, name="control_events"
+    ),
+    path("sessions/<str:code>/poll", stream.poll, {"screen": "control"}, name="control_poll"),
+    path("sessions/<str:code>/step", facilitator.go_to_step, name="go_to_step"),
+    path("sessions/<str:code>/next", facilitator.next_step, name="next_step"),
+    path("sessions/<str:code>/previous", facilitator.previous_step, name="previous_step"),
+    path("sessions/<str:code>/timer", facilitator.timer, name="timer"),
+    path("sessions/<str:code>/lock", facilitator.lock, name="lock"),
+    path("sessions/<str:code>/group-size", facilitator.group_size, name="group_size"),
+    path("sessions/<str:code>/regroup", facilitator.regroup, name="regroup"),
+    path("sessions/<str:code>/groups/add", facilitator.add_group, name="add_group"),
+    path(
+        "sessions/<str:code>/people/<int:participant_id>/move",
+        facilitator.move,
+        name="move_participant",
+    ),
+    path(
+        "sessions/<str:code>/people/<int:participant_id>/remove",
+        facilitator.remove,
+        name="remove_participant",
+    ),
+    path("sessions/<str:code>/end", facilitator.end, name="end_session"),
+]

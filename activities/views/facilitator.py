@@ -1,0 +1,173 @@
+"""The facilitator's pages: sessions, the control view and the projector."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..forms import GroupSizeForm, SessionCreateForm, TimerForm
+from ..live.render import control_context, projector_context
+from ..models import Group, Session
+
+
+def _own_session(request, code):
+    """The session with this code, if the signed-in facilitator runs it."""
+    session = (
+        Session.objects.filter(room_code=code, facilitator=request.user)
+        .select_related("case_version__case")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def _done(request, session, error=None):
+    """After an action: htmx waits for the push; a plain form goes back."""
+    if error:
+        if request.htmx:
+            response = HttpResponse(error, status=409, content_type="text/plain; charset=utf-8")
+            return response
+        messages.error(request, error)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect("control", session.room_code)
+
+
+@login_required
+def dashboard(request):
+    sessions = (
+        Session.objects.filter(facilitator=request.user)
+        .select_related("case_version__case")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "activities/dashboard.html",
+        {"sessions": sessions, "form": SessionCreateForm()},
+    )
+
+
+@login_required
+@require_POST
+def session_create(request):
+    form = SessionCreateForm(request.POST)
+    if not form.is_valid():
+        sessions = Session.objects.filter(facilitator=request.user)[:50]
+        return render(
+            request, "activities/dashboard.html", {"sessions": sessions, "form": form}, status=400
+        )
+    version, activity_key = form.cleaned_data["activity"]
+    session = services.session_create(
+        facilitator=request.user,
+        case_version=version,
+        activity_key=activity_key,
+        title=form.cleaned_data["title"],
+        group_size=form.cleaned_data["group_size"],
+        origin=request.build_absolute_uri("/").rstrip("/"),
+    )
+    return redirect("control", session.room_code)
+
+
+@login_required
+def control(request, code):
+    session = _own_session(request, code)
+    context = control_context(session)
+    return render(request, "activities/control.html", context)
+
+
+@login_required
+def projector(request, code):
+    session = _own_session(request, code)
+    context = projector_context(session)
+    return render(request, "activities/projector.html", context)
+
+
+def _action(handler):
+    """A POST from the control view that calls one service function."""
+
+    @login_required
+    @require_POST
+    def view(request, code, **kwargs):
+        session = _own_session(request, code)
+        try:
+            handler(request, session, **kwargs)
+        except services.SessionError as exc:
+            return _done(request, session, str(exc))
+        return _done(request, session)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+@_action
+def go_to_step(request, session):
+    services.session_go_to_step(session=session, step_key=request.POST.get("step", ""))
+
+
+@_action
+def next_step(request, session):
+    services.session_next_step(session=session)
+
+
+@_action
+def previous_step(request, session):
+    services.session_previous_step(session=session)
+
+
+@_action
+def timer(request, session):
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        raise services.SessionError(form.errors.as_text())
+    action = form.cleaned_data["action"]
+    if action == "extend":
+        services.timer_extend(session=session, minutes=form.cleaned_data["minutes"] or 1)
+    elif action == "pause":
+        services.timer_pause(session=session)
+    else:
+        services.timer_resume(session=session)
+
+
+@_action
+def lock(request, session):
+    services.session_set_locked(session=session, locked=request.POST.get("locked") == "1")
+
+
+@_action
+def group_size(request, session):
+    form = GroupSizeForm(request.POST)
+    if not form.is_valid():
+        raise services.SessionError(form.errors.as_text())
+    services.session_set_group_size(session=session, group_size=form.cleaned_data["group_size"])
+
+
+@_action
+def regroup(request, session):
+    services.session_regroup(session=session)
+
+
+@_action
+def add_group(request, session):
+    services.group_add(session=session)
+
+
+@_action
+def move(request, session, participant_id):
+    participant = get_object_or_404(session.participants, pk=participant_id)
+    group_id = request.POST.get("group", "")
+    group = get_object_or_404(Group, session=session, pk=int(group_id) if group_id.isdigit() else 0)
+    services.participant_move(participant=participant, group=group)
+
+
+@_action
+def remove(request, session, participant_id):
+    participant = get_object_or_404(session.participants, pk=participant_id)
+    services.participant_remove(participant=participant)
+
+
+@_action
+def end(request, session):
+    services.session_end(session=session)

@@ -1,0 +1,91 @@
+"""The live stream (SSE) and its polling fallback, for all three screens."""
+
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from ..identity import current_participant
+from ..live import bus
+from ..live.hub import Connection, hub
+from ..live.render import render_part
+from ..models import Session
+
+
+def _participant_parts(participant):
+    parts = [bus.STAGE, bus.participant_part(participant.pk)]
+    if participant.group_id:
+        parts.append(bus.group_part(participant.group_id))
+    return parts
+
+
+_SCREEN_PARTS = {
+    "projector": [bus.PROJECTOR],
+    "control": [bus.CONTROL_STEP, bus.CONTROL_ROSTER],
+}
+
+
+def _who(request, code, screen):
+    """(session, parts, participant id) this request may follow, or None."""
+    session = Session.objects.filter(room_code=code).first()
+    if session is None:
+        return None
+    if screen == "participant":
+        participant = current_participant(request, session)
+        if participant is None or participant.is_removed:
+            return None
+        return session, _participant_parts(participant), participant.pk
+    user = request.user
+    if user.is_authenticated and session.facilitator_id == user.pk:
+        return session, _SCREEN_PARTS[screen], None
+    return None
+
+
+def _stream_response(body):
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@require_GET
+async def events(request, code, screen):
+    found = await sync_to_async(_who)(request, code, screen)
+    if found is None:
+        return HttpResponseForbidden()
+    session, parts, participant_id = found
+    conn = Connection(
+        session.pk, parts, language=translation.get_language(), participant_id=participant_id
+    )
+    return _stream_response(hub.stream(conn))
+
+
+@require_GET
+def poll(request, code, screen):
+    """For a page whose stream went silent: 204 when nothing changed since
+    version `v`, else every live part of the screen as out-of-band swaps."""
+    found = _who(request, code, screen)
+    if found is None:
+        return HttpResponseForbidden()
+    session, parts, _participant_id = found
+    try:
+        seen = int(request.GET.get("v", ""))
+    except ValueError:
+        seen = -1
+    if seen == session.version:
+        return HttpResponse(status=204)
+    chunks = []
+    for part in parts:
+        rendered = render_part(session.pk, part, translation.get_language())
+        if rendered is not None:
+            name, html, _version = rendered
+            chunks.append(
+                render_to_string(
+                    "activities/_oob.html", {"target": f"live-{name}", "html": html}
+                )
+            )
+    response = HttpResponse("".join(chunks))
+    response["X-W4R-Version"] = str(session.version)
+    return response
+

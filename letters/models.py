@@ -1,0 +1,1 @@
+# Letters and solidarity messages arrive with the take-action step kind.
