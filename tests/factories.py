@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import factory
+from django.contrib.auth import get_user_model
+
+from activities import services
+from activities.casepacks.loader import load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK_2024 = ROOT / "casepacks" / "2024-maryia-kalesnikava"
+PACK_OTHER = ROOT / "casepacks" / "tests" / "other-pack"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"facilitator{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+
+def case_version(pack=PACK_2024):
+    return load_pack(pack).version
+
+
+def live_session(*, facilitator=None, pack=PACK_2024, group_size=4, **kwargs):
+    version = case_version(pack)
+    return services.session_create(
+        facilitator=facilitator or UserFactory(),
+        case_version=version,
+        activity_key=version.content.activities[0].key,
+        group_size=group_size,
+        origin="http://testserver",
+        **kwargs,
+    )
+
+
+def join(session, nickname):
+    return services.participant_join(session=session, nickname=nickname)
