@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from .casepacks.errors import CasePackInvalid
 from .casepacks.loader import load_pack, save_edited_content
-from .forms_admin import CasePackUploadForm, CaseContentForm
+from .forms_admin import CaseContentForm, CasePackUploadForm
 from .models import Case, CaseImage, CaseVersion, Group, Participant, Session
 
 
@@ -88,7 +88,8 @@ class CaseAdmin(admin.ModelAdmin):
                 "%(count)d problem; nothing was loaded.",
                 "%(count)d problems; nothing was loaded.",
                 len(errors),
-            ) % {"count": len(errors)},
+            )
+            % {"count": len(errors)},
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/activities/case/load.html", context)
@@ -97,9 +98,13 @@ class CaseAdmin(admin.ModelAdmin):
         self._require(request, "change")
         case = get_object_or_404(Case, pk=case_id)
         errors = []
-        initial = yaml.safe_dump(
-            case.current_version.data, allow_unicode=True, sort_keys=False, width=100
-        ) if case.current_version else ""
+        initial = (
+            yaml.safe_dump(
+                case.current_version.data, allow_unicode=True, sort_keys=False, width=100
+            )
+            if case.current_version
+            else ""
+        )
         form = CaseContentForm(request.POST or None, initial={"content": initial})
         if request.method == "POST" and form.is_valid():
             try:
@@ -168,8 +173,15 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ["status", "case_version__case"]
     search_fields = ["room_code", "title", "facilitator__username"]
     readonly_fields = [
-        "room_code", "facilitator", "case_version", "activity_key", "status", "current_step",
-        "version", "created_at", "ended_at",
+        "room_code",
+        "facilitator",
+        "case_version",
+        "activity_key",
+        "status",
+        "current_step",
+        "version",
+        "created_at",
+        "ended_at",
     ]
     fields = ["title", "locked", "group_size", "max_participants", *readonly_fields]
     inlines = [ParticipantInline]

@@ -33,6 +33,18 @@ def localize(value, *, default_language, language=None):
     return LocalizedText(value[first], first)
 
 
+def _is_text_mapping(value):
+    return (
+        isinstance(value, dict)
+        and value
+        and all(
+            isinstance(key, str) and len(key) <= 8 and isinstance(text, str)
+            for key, text in value.items()
+        )
+        and all(key[:2].isalpha() and key[:2].islower() for key in value)
+    )
+
+
 class _Part:
     """A piece of a pack whose text fields come out localized."""
 
@@ -45,6 +57,23 @@ class _Part:
 
     def ts(self, field):
         return [self._content.t(item) for item in self.data.get(field, [])]
+
+    def __getattr__(self, name):
+        """Templates read any field of the pack: texts come out localized."""
+        try:
+            value = self.data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return self._wrap(value)
+
+    def _wrap(self, value):
+        if isinstance(value, str) or _is_text_mapping(value):
+            return self._content.t(value)
+        if isinstance(value, dict):
+            return _Part(value, self._content)
+        if isinstance(value, list):
+            return [self._wrap(item) for item in value]
+        return value
 
 
 class Step(_Part):

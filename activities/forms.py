@@ -69,9 +69,7 @@ class SessionCreateForm(forms.Form):
             for activity in content.activities:
                 value = f"{case.current_version.pk}:{activity.key}"
                 self.versions[value] = (case.current_version, activity.key)
-                choices.append(
-                    (value, f"{case.name} ({case.campaign_year}) — {activity.title}")
-                )
+                choices.append((value, f"{case.name} ({case.campaign_year}) — {activity.title}"))
         self.fields["activity"].choices = choices
 
     def clean_activity(self):

@@ -85,7 +85,9 @@ class CaseImage(models.Model):
         CaseVersion, verbose_name=_("case version"), on_delete=models.CASCADE, related_name="images"
     )
     path = models.CharField(_("path in the pack"), max_length=200)
-    image = models.ImageField(_("image"), upload_to="cases/", width_field="width", height_field="height")
+    image = models.ImageField(
+        _("image"), upload_to="cases/", width_field="width", height_field="height"
+    )
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     sha256 = models.CharField(max_length=64)
@@ -117,7 +119,10 @@ class Session(models.Model):
         related_name="w4r_sessions",
     )
     case_version = models.ForeignKey(
-        CaseVersion, verbose_name=_("case version"), on_delete=models.PROTECT, related_name="sessions"
+        CaseVersion,
+        verbose_name=_("case version"),
+        on_delete=models.PROTECT,
+        related_name="sessions",
     )
     activity_key = models.CharField(_("activity"), max_length=50)
     title = models.CharField(_("name"), max_length=120, blank=True)

@@ -62,9 +62,7 @@ def _bump(session):
     return session
 
 
-def session_create(
-    *, facilitator, case_version, activity_key, title="", group_size=4, origin=""
-):
+def session_create(*, facilitator, case_version, activity_key, title="", group_size=4, origin=""):
     if case_version.content.activity(activity_key) is None:
         raise SessionError(_("This case has no such activity."))
     for _attempt in range(10):
@@ -144,7 +142,9 @@ def session_go_to_step(*, session, step_key):
     else:
         session.timer_ends_at = session.timer_paused_remaining = None
     session.current_step = step_key
-    session.save(update_fields=["status", "current_step", "timer_ends_at", "timer_paused_remaining"])
+    session.save(
+        update_fields=["status", "current_step", "timer_ends_at", "timer_paused_remaining"]
+    )
     _bump(session)
     publish_on_commit(session, EVERYTHING)
     return session

@@ -41,9 +41,7 @@ FAMILIES = (
     Family(
         "social",
         _("Social rights"),
-        _(
-            "Right to education, to found and maintain a family, to recreation, to health care."
-        ),
+        _("Right to education, to found and maintain a family, to recreation, to health care."),
         (12, 13, 16, 24, 26),
     ),
     Family(

@@ -2,7 +2,6 @@ from django.urls import path
 
 from .views import facilitator, participant, stream
 
-
 urlpatterns = [
     path("", participant.home, name="home"),
     path("join", participant.join, name="join"),
@@ -26,9 +25,7 @@ urlpatterns = [
         {"screen": "projector"},
         name="projector_poll",
     ),
-    path(
-        "sessions/<str:code>/events", stream.events, {"screen": "control"}, name="control_events"
-    ),
+    path("sessions/<str:code>/events", stream.events, {"screen": "control"}, name="control_events"),
     path("sessions/<str:code>/poll", stream.poll, {"screen": "control"}, name="control_poll"),
     path("sessions/<str:code>/step", facilitator.go_to_step, name="go_to_step"),
     path("sessions/<str:code>/next", facilitator.next_step, name="next_step"),

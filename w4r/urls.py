@@ -16,5 +16,9 @@ urlpatterns = [
 # Case pictures and drawings are few and small: the app serves them itself,
 # with the same headers as every other response, in production too.
 urlpatterns += [
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path(
+        f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
 ]

@@ -80,7 +80,11 @@ def _store(data, images, *, source, user, reuse_images=None):
             case.campaign_year = data["campaign"]["year"]
             number = (case.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version = CaseVersion.objects.create(
-                case=case, number=number, data=data, checksum=digest, source=source[:300],
+                case=case,
+                number=number,
+                data=data,
+                checksum=digest,
+                source=source[:300],
                 loaded_by=user,
             )
             for path, image in images.items():
@@ -89,13 +93,21 @@ def _store(data, images, *, source, user, reuse_images=None):
                 )
                 saved_files.append(stored)
                 CaseImage.objects.create(
-                    version=version, path=path, image=stored, width=image.width,
-                    height=image.height, sha256=image.sha256,
+                    version=version,
+                    path=path,
+                    image=stored,
+                    width=image.width,
+                    height=image.height,
+                    sha256=image.sha256,
                 )
             for path, image in reuse_images.items():
                 CaseImage.objects.create(
-                    version=version, path=path, image=image.image.name, width=image.width,
-                    height=image.height, sha256=image.sha256,
+                    version=version,
+                    path=path,
+                    image=image.image.name,
+                    width=image.width,
+                    height=image.height,
+                    sha256=image.sha256,
                 )
             case.current_version = version
             case.save()

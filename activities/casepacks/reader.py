@@ -83,7 +83,11 @@ def parse_pack_file(name, raw):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise PackReadError(
-                [PackError(f"{name} line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
+                [
+                    PackError(
+                        f"{name} line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+                    )
+                ]
             ) from None
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
@@ -181,7 +185,7 @@ def read_zip(source, name="upload.zip"):
             raise PackReadError([PackError(path, "no such file in the pack")])
         return read_member(info, MAX_IMAGE_BYTES)
 
-    short_name = pack_file[len(root):]
+    short_name = pack_file[len(root) :]
     data = parse_pack_file(short_name, read_member(by_name[pack_file], MAX_PACK_FILE_BYTES))
     return RawPack(name=name, pack_file=short_name, data=data, _reader=read)
 

@@ -142,7 +142,8 @@ def _check_matching(step, place):
         experience = match.get("experience")
         if isinstance(experience, str) and experience not in experience_keys:
             yield PackError(
-                f"{place}.matches[{index}].experience", f"no experience card with key {experience!r}"
+                f"{place}.matches[{index}].experience",
+                f"no experience card with key {experience!r}",
             )
         if experience in matched:
             yield PackError(
@@ -201,7 +202,10 @@ def image_references(data):
         for index, story in enumerate(_dicts(campaign.get("success_stories"))):
             if isinstance(story.get("picture"), dict):
                 references.append(
-                    (f"campaign.success_stories[{index}].picture.file", story["picture"].get("file"))
+                    (
+                        f"campaign.success_stories[{index}].picture.file",
+                        story["picture"].get("file"),
+                    )
                 )
     return [(place, path) for place, path in references if isinstance(path, str)]
 

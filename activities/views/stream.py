@@ -81,11 +81,8 @@ def poll(request, code, screen):
         if rendered is not None:
             name, html, _version = rendered
             chunks.append(
-                render_to_string(
-                    "activities/_oob.html", {"target": f"live-{name}", "html": html}
-                )
+                render_to_string("activities/_oob.html", {"target": f"live-{name}", "html": html})
             )
     response = HttpResponse("".join(chunks))
     response["X-W4R-Version"] = str(session.version)
     return response
-

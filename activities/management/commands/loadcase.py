@@ -9,9 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="pack folders or zip files")
-        parser.add_argument(
-            "--check", action="store_true", help="validate only; load nothing"
-        )
+        parser.add_argument("--check", action="store_true", help="validate only; load nothing")
 
     def handle(self, *args, paths, check, **options):
         failed = False
@@ -19,13 +17,17 @@ class Command(BaseCommand):
             try:
                 if check:
                     raw, _images = check_pack(path)
-                    self.stdout.write(self.style.SUCCESS(f"{path}: valid ({raw.data['case']['name']})"))
+                    self.stdout.write(
+                        self.style.SUCCESS(f"{path}: valid ({raw.data['case']['name']})")
+                    )
                     continue
                 result = load_pack(path)
             except CasePackInvalid as exc:
                 failed = True
                 count = len(exc.errors)
-                self.stderr.write(f"{path}: {count} problem{'s' if count != 1 else ''}, nothing loaded")
+                self.stderr.write(
+                    f"{path}: {count} problem{'s' if count != 1 else ''}, nothing loaded"
+                )
                 for error in exc.errors:
                     self.stderr.write(f"  {error}")
                 continue
