@@ -26,9 +26,11 @@ def localize(value, *, default_language, language=None):
     if isinstance(value, str):
         return LocalizedText(value, default_language)
     wanted = (language or translation.get_language() or default_language).lower()
-    for candidate in (wanted, wanted.split("-")[0], default_language):
-        if candidate in value:
-            return LocalizedText(value[candidate], candidate)
+    by_code = {code.lower(): code for code in value}
+    for candidate in (wanted, wanted.split("-")[0], default_language.lower()):
+        if candidate in by_code:
+            code = by_code[candidate]
+            return LocalizedText(value[code], code)
     first = next(iter(value))
     return LocalizedText(value[first], first)
 

@@ -2,6 +2,8 @@ import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .casepacks.reader import NoAliasLoader
+
 
 class CasePackUploadForm(forms.Form):
     pack = forms.FileField(
@@ -22,7 +24,8 @@ class CaseContentForm(forms.Form):
 
     def clean_content(self):
         try:
-            return yaml.safe_load(self.cleaned_data["content"])
+            # The pack reader's loader: it refuses aliases, which can expand without bound.
+            return yaml.load(self.cleaned_data["content"], Loader=NoAliasLoader)  # noqa: S506
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = _("line %(line)s: ") % {"line": mark.line + 1} if mark else ""

@@ -10,7 +10,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 4000
 ALLOWED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
@@ -46,8 +46,11 @@ def clean_image(raw, *, max_side=MAX_SIDE):
                         f"is {width}×{height} pixels; at most {max_side}×{max_side} are allowed"
                     )
                 probe.verify()
-            with Image.open(io.BytesIO(raw)) as image:
-                image.load()
+            with Image.open(io.BytesIO(raw)) as original:
+                original.load()
+                # The orientation tag goes with the metadata: turn the pixels instead.
+                image = ImageOps.exif_transpose(original)
+                width, height = image.size
                 has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
                 if image_format == "JPEG" and not has_alpha:
                     out_format, extension = "JPEG", "jpg"

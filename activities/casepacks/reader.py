@@ -59,7 +59,7 @@ def safe_pack_path(path):
     return str(pure)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class NoAliasLoader(yaml.SafeLoader):
     """Refuses YAML aliases: a few of them can expand into gigabytes once saved."""
 
     def compose_node(self, parent, index):
@@ -90,7 +90,7 @@ def parse_pack_file(name, raw):
                 ]
             ) from None
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
@@ -117,8 +117,16 @@ def read_folder(folder):
             raise PackReadError([PackError(path, f"is larger than {MAX_IMAGE_BYTES // 2**20} MB")])
         return target.read_bytes()
 
+    if not (folder / pack_file).resolve().is_relative_to(folder):
+        raise PackReadError([PackError(pack_file, "leaves the pack")])
     data = parse_pack_file(pack_file, (folder / pack_file).read_bytes())
     return RawPack(name=folder.name, pack_file=pack_file, data=data, _reader=read)
+
+
+def _is_archiver_litter(path):
+    """Files that zip tools add by themselves (macOS's Compress adds these)."""
+    parts = path.split("/")
+    return parts[0] == "__MACOSX" or parts[-1] == ".DS_Store"
 
 
 def read_zip(source, name="upload.zip"):
@@ -139,7 +147,11 @@ def read_zip(source, name="upload.zip"):
     except (zipfile.BadZipFile, OSError):
         raise PackReadError([PackError(name, "is not a zip file")]) from None
 
-    entries = [info for info in archive.infolist() if not info.is_dir()]
+    entries = [
+        info
+        for info in archive.infolist()
+        if not info.is_dir() and not _is_archiver_litter(info.filename)
+    ]
     problems = []
     if len(entries) > MAX_ZIP_ENTRIES:
         problems.append(PackError(name, f"holds more than {MAX_ZIP_ENTRIES} files"))

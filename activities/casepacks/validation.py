@@ -122,6 +122,10 @@ def _dicts(value):
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
 def _duplicates(items, place, what):
     seen = set()
     for index, item in enumerate(items):
@@ -134,7 +138,13 @@ def _duplicates(items, place, what):
 def _check_matching(step, place):
     rights = _dicts(step.get("rights"))
     experiences = _dicts(step.get("experiences"))
-    yield from _duplicates(rights + experiences, f"{place}.cards", "card")
+    seen = set()
+    for field, cards in (("rights", rights), ("experiences", experiences)):
+        for index, card in enumerate(cards):
+            key = card.get("key")
+            if isinstance(key, str) and key in seen:
+                yield PackError(f"{place}.{field}[{index}].key", f"card key {key!r} is used twice")
+            seen.add(key)
     right_keys = {card.get("key") for card in rights}
     experience_keys = {card.get("key") for card in experiences}
     matched = set()
@@ -151,7 +161,7 @@ def _check_matching(step, place):
                 f"experience {experience!r} has two entries; list all its rights in one",
             )
         matched.add(experience)
-        for right_index, right in enumerate(match.get("rights") or []):
+        for right_index, right in enumerate(_list(match.get("rights"))):
             if isinstance(right, str) and right not in right_keys:
                 yield PackError(
                     f"{place}.matches[{index}].rights[{right_index}]",
@@ -181,7 +191,7 @@ def semantic_errors(data):
             place = f"activities[{a_index}].steps[{s_index}]"
             if step.get("kind") == "matching":
                 errors += _check_matching(step, place)
-            for b_index, key in enumerate(step.get("background") or []):
+            for b_index, key in enumerate(_list(step.get("background"))):
                 if isinstance(key, str) and key not in background_keys:
                     errors.append(
                         PackError(f"{place}.background[{b_index}]", f"no background page {key!r}")
