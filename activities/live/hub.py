@@ -18,6 +18,7 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from . import presence
 from .bus import CHANNEL, GROUPS
@@ -226,8 +227,18 @@ def _render_order(key):
     return (0 if part == "stage" else 1 if part.startswith("group:") else 2, part)
 
 
+def _render_in_worker(session_id, part, language):
+    try:
+        return render_part(session_id, part, language)
+    finally:
+        # Worker threads outlive requests; give their connection back each time.
+        close_old_connections()
+
+
 async def _render_payload(session_id, part, language):
-    rendered = await sync_to_async(render_part, thread_sensitive=False)(session_id, part, language)
+    rendered = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+        session_id, part, language
+    )
     if rendered is None:
         return None
     name, html, version = rendered

@@ -7,7 +7,6 @@ builders, so a pushed update is exactly what a reload would show.
 from functools import lru_cache
 
 import segno
-from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -135,5 +134,3 @@ def render_part(session_id, part, language):
             return name, html, session.version
     except Session.DoesNotExist:
         return None
-    finally:
-        close_old_connections()

@@ -4,12 +4,25 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
 from activities import services
 from activities.live import bus, render
 from activities.live import hub as hub_module
 from activities.live.hub import QUEUE_SIZE, Connection, Hub, sse_event
 from tests.factories import join, live_session
+
+
+async def in_thread(service, **kwargs):
+    """Run a service as a request would, off the event loop, closing its connection."""
+
+    def call():
+        try:
+            return service(**kwargs)
+        finally:
+            close_old_connections()
+
+    return await sync_to_async(call)()
 
 
 def parse_events(chunks):
@@ -75,7 +88,7 @@ class TestHub:
             stream = fresh_hub.stream(conn)
             assert "You're in!" in await next_event(stream, "stage")
             assert "Ana" in await next_event(stream, "group")
-            await sync_to_async(services.session_next_step)(session=session)
+            await in_thread(services.session_next_step, session=session)
             stage = await next_event(stream, "stage")
             assert first_title in stage
             await stream.aclose()
@@ -103,7 +116,7 @@ class TestHub:
                 await next_event(stream, "stage")
                 streams.append(stream)
             renders.clear()
-            await sync_to_async(services.session_next_step)(session=session)
+            await in_thread(services.session_next_step, session=session)
             received = [await next_event(stream, "stage") for stream in streams]
             for stream in streams:
                 await stream.aclose()
@@ -135,7 +148,7 @@ class TestHub:
                 await next_event(stream, "stage")
                 streams.append(stream)
             renders.clear()
-            await sync_to_async(services.session_next_step)(session=session)
+            await in_thread(services.session_next_step, session=session)
             for stream in streams:
                 await next_event(stream, "stage")
                 await stream.aclose()
@@ -156,7 +169,7 @@ class TestHub:
             )
             stream = fresh_hub.stream(conn)
             await next_event(stream, "stage")
-            await sync_to_async(services.participant_remove)(participant=person)
+            await in_thread(services.participant_remove, participant=person)
             bye = await next_event(stream, "bye")
             await stream.aclose()
             return bye
