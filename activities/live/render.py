@@ -33,7 +33,7 @@ def timer_context(session):
     }
 
 
-def session_context(session):
+def session_context(session, *, screen, group=None):
     step = session.step
     context = {
         "session": session,
@@ -44,16 +44,16 @@ def session_context(session):
     }
     if step is not None:
         context["step_templates"] = steps.templates(step)
-        context.update(steps.kind_context(session, step))
+        context.update(steps.kind_context(session, step, screen=screen, group=group))
     return context
 
 
 def stage_context(session):
-    return session_context(session)
+    return session_context(session, screen="participant")
 
 
 def group_context(session, group):
-    context = session_context(session)
+    context = session_context(session, screen="group", group=group)
     context["group"] = group
     context["members"] = list(group.members.present().order_by("joined_at", "id")) if group else []
     return context
@@ -67,7 +67,7 @@ def qr_svg(url):
 
 
 def projector_context(session):
-    context = session_context(session)
+    context = session_context(session, screen="projector")
     context["participant_count"] = session.participants.present().count()
     context["qr"] = qr_svg(session.join_url)
     return context
@@ -97,7 +97,7 @@ def roster_context(session):
 
 
 def control_context(session):
-    context = session_context(session)
+    context = session_context(session, screen="control")
     context.update(roster_context(session))
     context["qr"] = qr_svg(session.join_url)
     return context

@@ -31,13 +31,25 @@ def template_for(kind, screen):
     )
 
 
-def kind_context(session, step, **extra):
-    """What a step kind adds to its templates' context."""
+@cache
+def _module(kind):
     try:
-        module = import_module(f"activities.steps.{step.kind}")
+        return import_module(f"activities.steps.{kind}")
     except ModuleNotFoundError:
+        return None
+
+
+def kind_context(session, step, *, screen, group=None):
+    """What a step kind adds to its templates' context on one screen.
+
+    `screen` is "participant" (the room's stage), "group" (one group's panel,
+    with `group`), "projector" or "control". A kind module defines
+    `context(session, step, *, screen, group=None)` and returns a dict.
+    """
+    module = _module(step.kind)
+    if module is None or not hasattr(module, "context"):
         return {}
-    return module.context(session, step, **extra)
+    return module.context(session, step, screen=screen, group=group)
 
 
 def templates(step):
