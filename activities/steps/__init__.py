@@ -54,3 +54,22 @@ def kind_context(session, step, *, screen, group=None):
 
 def templates(step):
     return {screen: template_for(step.kind, screen) for screen in SCREENS}
+
+
+def kind_summaries(session):
+    """Each step kind's part of the session summary, in the order of the steps.
+
+    A kind module may define `summary(session, step)` returning a dict with
+    a "template" (a template name) and the context that template needs; the
+    summary page includes each one.
+    """
+    parts, seen = [], set()
+    for step in session.activity.steps:
+        module = _module(step.kind)
+        if step.kind in seen or module is None or not hasattr(module, "summary"):
+            continue
+        seen.add(step.kind)
+        part = module.summary(session, step)
+        if part:
+            parts.append(part)
+    return parts
