@@ -5,6 +5,7 @@ mapping from language code to string. `localize` picks the best one for the
 language being shown.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -35,15 +36,20 @@ def localize(value, *, default_language, language=None):
     return LocalizedText(value[first], first)
 
 
+# A language code as the schema has it ($defs/language). Matching whole keys,
+# not their first letters, keeps a card such as {key: ..., text: ...} or a
+# quote {text: ..., by: ...} from passing for a mapping of translations.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+
+
 def _is_text_mapping(value):
     return (
         isinstance(value, dict)
         and value
         and all(
-            isinstance(key, str) and len(key) <= 8 and isinstance(text, str)
+            isinstance(key, str) and _LANGUAGE_CODE.fullmatch(key) and isinstance(text, str)
             for key, text in value.items()
         )
-        and all(key[:2].isalpha() and key[:2].islower() for key in value)
     )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import facilitator, participant, stream
 
@@ -46,4 +46,6 @@ urlpatterns = [
         name="remove_participant",
     ),
     path("sessions/<str:code>/end", facilitator.end, name="end_session"),
+    # Step kinds' own requests.
+    path("", include("activities.steps.matching.urls")),
 ]
