@@ -68,10 +68,15 @@
   // A refused change (the exercise was closed, the phone moved to another
   // group...): say why on the board, where the person is looking. The
   // closing question's form comes back with its error inside: show it.
+  // The element that made the request (detail.elt is the swap's target here).
+  function scopeOf(detail) {
+    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    return elt && elt.closest ? elt.closest("[data-matching]") : null;
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var elt = event.detail.elt;
     var status = event.detail.xhr.status;
-    var scope = elt && elt.closest && elt.closest("[data-matching]");
+    var scope = scopeOf(event.detail);
     if (!scope || status < 400 || status >= 500) return;
     var line = scope.querySelector("[data-match-status]");
     if (line) {
@@ -84,9 +89,8 @@
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    var elt = event.detail.elt;
-    var scope = elt && elt.closest && elt.closest("[data-matching]");
-    if (!scope || !event.detail.successful) return;
+    var scope = scopeOf(event.detail);
+    if (!scope || !event.detail.xhr || event.detail.xhr.status >= 400) return;
     var line = scope.querySelector("[data-match-status]");
     if (line) line.textContent = "";
   });

@@ -8,7 +8,9 @@ import pytest
 from django.db import close_old_connections, connection
 
 from activities.models import MatchPair
-from tests.factories import matching_session, pair
+from activities.services import SessionError
+from activities.steps.matching import services
+from tests.factories import MATCHING_STEP, matching_session, pair
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,3 +65,24 @@ def test_two_members_tapping_the_same_pair_at_once_leave_one_pair():
         lambda: pair(ana, "arrested", "art-9"),
     )
     assert MatchPair.objects.filter(group=ana.group).count() == 1
+
+
+def test_a_pair_racing_the_close_is_either_in_before_it_or_refused():
+    session, people = matching_session(groups=1, per_group=2)
+    ana = people[0]
+
+    def try_pair():
+        try:
+            return pair(ana, "arrested", "art-9")
+        except SessionError as exc:
+            return exc
+
+    def close():
+        return services.exercise_set_closed(session=session, step_key=MATCHING_STEP, closed=True)
+
+    paired, exercise = at_the_same_instant(try_pair, close)
+    made = MatchPair.objects.filter(group=ana.group).first()
+    if made is None:
+        assert isinstance(paired, SessionError) and "closed" in str(paired)
+    else:
+        assert made.created_at <= exercise.closed_at
