@@ -68,14 +68,14 @@ class TestTheBoard:
         pair(people[1], "arrested", "art-9")
         html = room_page(phone(people[0]), session)
         assert "Your group’s cards" in html
-        assert html.count('class="right-card"') == 9 * 8
+        assert html.count('<button id="pair-') == 9 * 8
         assert html.count("<details") == 9
         assert "Maryia did not receive a fair and public trial." in html
         assert "No unjust detention, imprisonment or exile" in html
         paired = 'name="unpair" value="art-9" aria-pressed="true"'
         unpaired = 'name="pair" value="art-3" aria-pressed="false"'
-        assert f'id="pair-arrested-art-9" class="right-card" {paired}' in html
-        assert f'id="pair-arrested-art-3" class="right-card" {unpaired}' in html
+        assert f'id="pair-arrested-art-9" {paired}' in html
+        assert f'id="pair-arrested-art-3" {unpaired}' in html
         assert "<legend" in html and "Our board is done" in html
         assert "w4r/matching.js" in html
         assert 'style="' not in html and "<script>" not in html
@@ -211,7 +211,7 @@ class TestTheBoard:
         response = client.post(done_url(session, people[0].group), {"done": "1"}, headers=headers)
         assert response.status_code == (200 if htmx else 302)
         html = room_page(phone(people[1]), session)
-        assert "Reopen our board" in html and 'class="right-card"' not in html
+        assert "Reopen our board" in html and '<button id="pair-' not in html
         client.post(done_url(session, people[0].group), {"done": "0"}, headers=headers)
         assert "Our board is done" in room_page(client, session)
 
@@ -221,7 +221,7 @@ class TestTheBoard:
         pair(people[0], "no-fair-trial", "art-5")
         services.exercise_set_closed(session=session, step_key=MATCHING_STEP, closed=True)
         html = room_page(phone(people[1]), session)
-        assert 'class="right-card"' not in html
+        assert '<button id="pair-' not in html
         assert "Suggested" in html and "also suggested" in html
         section = html.split('id="exp-no-fair-trial"')[1].split("</li>\n      \n")[0]
         assert "Right to a fair trial" in section and "Freedom from torture" in section
@@ -417,7 +417,7 @@ class TestLiveParts:
         pair(people[0], "arrested", "art-9")
         name, html, _version = render_part(session.pk, f"group:{people[0].group_id}", "en")
         assert name == "group"
-        assert 'aria-pressed="true"' in html and html.count('class="right-card"') == 72
+        assert 'aria-pressed="true"' in html and html.count('<button id="pair-') == 72
         assert "csrfmiddlewaretoken" not in html  # the token rides in hx-headers
         name, html, _version = render_part(session.pk, "control-step", "en")
         assert "The groups’ boards" in html
