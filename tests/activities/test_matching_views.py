@@ -334,7 +334,7 @@ class TestControlAndProjector:
         chosen = html.split("The groups chose")[1].split("Suggested matches")[0]
         assert chosen.index("Right to life, liberty") < chosen.index("Freedom of expression")
         assert "2 groups" in chosen and "1 group" in chosen
-        assert "(Group 1, Group 2)" in chosen and "(Group 3)" in chosen
+        assert "Groups 1, 2" in chosen and "Group 3" in chosen
         assert "<form" not in html
 
     @pytest.mark.parametrize("htmx", [False, True])

@@ -134,14 +134,18 @@ def reveal(session, step, exercise, cards=None):
     index = min(exercise.reveal_index, len(cards.experiences) - 1)
     card = cards.experiences[index]
     groups = {group.pk: group for group in session.groups.all()}
+    choices = choices_for(exercise, cards, card, groups)
     return {
         "card": card,
         "index": index,
+        # A long card or many rights chosen: the projector sets it smaller
+        # so that it still fits the screen without scrolling.
+        "dense": len(choices["rows"]) > 3 or len(str(card.text)) > 250,
         "previous": index - 1 if index > 0 else None,
         "next": index + 1 if index + 1 < len(cards.experiences) else None,
         "card_count": len(cards.experiences),
         "numbers": [(number, number - 1) for number in range(1, len(cards.experiences) + 1)],
-        **choices_for(exercise, cards, card, groups),
+        **choices,
     }
 
 
