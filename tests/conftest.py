@@ -1,6 +1,3 @@
-import os
-import shutil
-
 import pytest
 
 
@@ -16,27 +13,15 @@ def _plain_static_files(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(
-    django_db_modify_db_settings_parallel_suffix, tmp_path_factory, request
-):
-    # SQLite tests use a database file, in WAL mode like production, not the
-    # in-memory database Django tests default to: two connections to a
-    # shared in-memory database fail with "database table is locked" where
-    # two requests to the real file queue behind the busy timeout, so only a
-    # file lets a test run concurrent writers (test_matching_concurrency).
-    # The file goes to memory-backed /dev/shm where there is one: on disk,
-    # the flushes between transactional tests double the suite's time.
-    import tempfile
-    from pathlib import Path
-
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    # On SQLite the test database is a file, as in production (WAL, busy
+    # timeout, IMMEDIATE transactions), not Django's shared in-memory database,
+    # whose table locks fail concurrent writers at once instead of queueing
+    # them: tests with several writers at the same time then test what runs.
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        shm = Path("/dev/shm")
-        if shm.is_dir() and os.access(shm, os.W_OK):
-            folder = Path(tempfile.mkdtemp(prefix="w4r-tests-", dir=shm))
-            request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
-        else:
-            folder = tmp_path_factory.mktemp("sqlite")
-        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("database") / "test.sqlite3"
+        )
