@@ -18,6 +18,7 @@ from .live.bus import (
     CONTROL_STEP,
     EVERYTHING,
     GROUPS,
+    PARTICIPANTS_RECONNECT,
     PROJECTOR,
     STAGE,
     group_part,
@@ -245,7 +246,7 @@ def session_regroup(*, session):
     Participant.objects.bulk_update(people, ["group"])
     session.groups.filter(number__gt=count).delete()
     _bump(session)
-    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, GROUPS])
+    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, GROUPS, PARTICIPANTS_RECONNECT])
     return session
 
 
@@ -262,7 +263,7 @@ def participant_move(*, participant, group):
     participant.group = group
     participant.save(update_fields=["group"])
     _bump(session)
-    parts = [CONTROL_ROSTER, group_part(group.pk)]
+    parts = [CONTROL_ROSTER, group_part(group.pk), participant_part(participant.pk)]
     if old_group_id:
         parts.append(group_part(old_group_id))
     publish_on_commit(session, parts)

@@ -103,6 +103,15 @@
   });
 
   document.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "bye") {
+      // Removed from the session: stop following it.
+      sources.forEach(function (source) { source.close(); });
+      live = null;
+      ["live-stage", "live-group"].forEach(function (id) {
+        var region = document.getElementById(id);
+        if (region) region.remove();
+      });
+    }
     startTimers(event.target);
     announce(event.target);
   });
