@@ -19,9 +19,7 @@ def card(phone, experience):
 
 def right_button(phone, experience, article):
     """The rights card `article` inside an experience card, found by its label."""
-    return card(phone, experience).get_by_role(
-        "button", name=re.compile(rf"^Article {article} ")
-    )
+    return card(phone, experience).get_by_role("button", name=re.compile(rf"^Article {article} "))
 
 
 def open_card(phone, experience):
@@ -76,9 +74,7 @@ def test_three_groups_match_and_the_room_discusses_the_reveal(open_room):
     expect(card(bo, "no-fair-trial")).to_have_attribute("open", "")
     expect(right_button(bo, "no-fair-trial", 10)).to_have_attribute("aria-pressed", "true")
     # The pairing is announced to screen readers on the phone that made it.
-    expect(bo.locator("#announcer")).to_have_text(
-        "Paired with Article 10: Right to a fair trial."
-    )
+    expect(bo.locator("#announcer")).to_have_text("Paired with Article 10: Right to a fair trial.")
     # Ana sees Bo's pair on her board, pressed, when she opens the card.
     open_card(ana, "no-fair-trial")
     expect(right_button(ana, "no-fair-trial", 10)).to_have_attribute("aria-pressed", "true")
