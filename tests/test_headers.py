@@ -348,3 +348,5 @@ def test_htmx_is_configured_without_eval_or_injected_styles(client):
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
     assert config["selfRequestsOnly"] is True
+    # htmx's settling copies "style" with setAttribute, which the CSP refuses.
+    assert "style" not in config["attributesToSettle"]
