@@ -106,3 +106,37 @@ class TestPasswords:
         assert response.status_code == 200
         facilitator.refresh_from_db()
         assert facilitator.check_password(PASSWORD)
+
+
+class TestLostLaptop:
+    """What a facilitator (or an admin) does when a signed-in laptop is lost."""
+
+    def test_a_sign_in_lasts_half_a_day(self, settings):
+        assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+
+    def test_changing_the_password_signs_the_lost_laptop_out(self, facilitator):
+        laptop = Client()
+        laptop.force_login(facilitator)
+        assert laptop.get(reverse("dashboard")).status_code == 200
+        phone = Client()
+        phone.force_login(facilitator)
+        response = phone.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "a brand new passphrase",
+                "new_password2": "a brand new passphrase",
+            },
+        )
+        assert response.status_code == 302
+        assert phone.get(reverse("dashboard")).status_code == 200  # this browser stays in
+        response = laptop.get(reverse("dashboard"))
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+    def test_an_admin_can_switch_the_account_off(self, facilitator):
+        laptop = Client()
+        laptop.force_login(facilitator)
+        facilitator.is_active = False
+        facilitator.save()
+        response = laptop.get(reverse("dashboard"))
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))

@@ -275,6 +275,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A facilitator signs in again after half a day, so a laptop left signed in
+# (or lost) does not open their sessions for weeks.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 12, minimum=1) * 60 * 60
 CSRF_COOKIE_SAMESITE = "Lax"
 # htmx sends the token from the page (hx-headers on <body>), never from the
 # cookie, so no script needs to read the cookie.
