@@ -387,3 +387,32 @@ def test_only_the_sessions_facilitator_changes_the_rules(client, session):
     session.refresh_from_db()
     assert not session.approve_joins and session.filter_nicknames
     assert settings.W4R_WRONG_CODE_RATE == "10/m"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_waiting_phone_hears_it_is_let_in_live(monkeypatch):
+    """Through the real push path: the waiting page's stream gets the
+    admission part when the facilitator lets the phone in."""
+    import asyncio
+
+    from activities.live import hub as hub_module
+    from activities.live.hub import Connection, Hub
+    from tests.activities.test_live import in_thread, next_event
+
+    hub = Hub()
+    monkeypatch.setattr(hub_module, "hub", hub)
+    session = services.session_set_approve_joins(session=live_session(), approve_joins=True)
+    person = join(session, "Ana")
+
+    async def scenario():
+        conn = Connection(session.pk, [bus.admission_part(person.pk)], language="en")
+        stream = hub.stream(conn)
+        assert "Waiting to be let in" in await next_event(stream, "admission")
+        await in_thread(services.participant_admit, participant=person)
+        moved_on = await next_event(stream, "admission")
+        await stream.aclose()
+        return moved_on
+
+    moved_on = asyncio.run(scenario())
+    assert "You're in!" in moved_on
+    assert reverse("room_admission", args=[session.room_code]) in moved_on
