@@ -31,9 +31,13 @@ pytestmark = pytest.mark.django_db
 # Every code point, surrogates and unassigned ones included.
 ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=80)
 INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# No example database on disk (the suite writes no caches); no deadline, as
+# CI machines are slow and shared.
+PROPERTY = hypothesis_settings(max_examples=200, deadline=None, database=None)
 DB_EXAMPLES = hypothesis_settings(
     max_examples=60,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -68,6 +72,7 @@ def assert_clean_line(text, max_length):
             assert char == "\u200d" and 0 < index < len(text) - 1
 
 
+@PROPERTY
 @given(ANY_TEXT)
 def test_a_nickname_is_refused_or_clean(raw):
     try:
@@ -77,6 +82,7 @@ def test_a_nickname_is_refused_or_clean(raw):
     assert_clean_line(nickname, NICKNAME_MAX)
 
 
+@PROPERTY
 @given(ANY_TEXT)
 def test_the_nickname_form_never_crashes(raw):
     form = NicknameForm(data={"nickname": raw})
@@ -86,6 +92,7 @@ def test_the_nickname_form_never_crashes(raw):
         assert form.errors["nickname"]
 
 
+@PROPERTY
 @given(st.text(alphabet=st.characters(exclude_categories=()), max_size=300))
 def test_long_text_is_refused_or_clean(raw):
     try:
