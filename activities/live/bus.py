@@ -39,6 +39,11 @@ def participant_part(participant_id):
     return f"participant:{participant_id}"
 
 
+def admission_part(participant_id):
+    """What a phone waiting to be let in shows ("approve each join")."""
+    return f"admission:{participant_id}"
+
+
 @cache
 def _redis():
     import redis

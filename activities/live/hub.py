@@ -98,6 +98,10 @@ class Hub:
         self.loop = None
         self.rooms = {}
         self._tasks = set()
+        # With Redis configured: is this process hearing the channel? While
+        # it is not, other processes' changes do not reach its streams, so
+        # the keep-alive tells the pages to poll ("degraded") instead.
+        self.redis_listening = False
 
     # -- from any thread -------------------------------------------------
 
@@ -224,7 +228,8 @@ class Hub:
     async def _keepalive(self):
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
-            ping = sse_event("ping", str(int(time.time())))
+            degraded = bool(settings.REDIS_URL) and not self.redis_listening
+            ping = sse_event("degraded" if degraded else "ping", str(int(time.time())))
             for room in list(self.rooms.values()):
                 for conn in list(room.connections):
                     conn.send(ping)
@@ -239,13 +244,16 @@ class Hub:
                 client = aioredis.Redis.from_url(settings.REDIS_URL)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    self.redis_listening = True
                     delay = 1
                     async for message in pubsub.listen():
                         if message["type"] == "message":
                             self.deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
+                self.redis_listening = False
                 raise
             except Exception:
+                self.redis_listening = False
                 log.warning("Redis subscription lost; retrying in %ss", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
