@@ -4,8 +4,9 @@
  * holding a form, every right a submit button. This file keeps what is
  * personal to the phone when the group's board is pushed again after any
  * member's change: which card is open, where the page was scrolled, which
- * control had the focus. It keeps one card open at a time, and shows the
- * reason when the server refuses a change. */
+ * control had the focus. It keeps one card open at a time. A refused change
+ * answers a short text that faults.js shows; the closing question's form
+ * comes back with its reason inside, and is shown. */
 (function () {
   "use strict";
   if (window.w4rMatching) return;
@@ -35,12 +36,12 @@
 
   document.addEventListener("focusin", function (event) {
     var target = event.target;
-    if (target.id && target.closest && target.closest("[data-matching]")) lastFocus = target.id;
+    if (target.id && target.closest && target.closest("[data-matching-board]")) lastFocus = target.id;
   });
 
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
     if (event.defaultPrevented) return; // live.js skips a part identical to the one shown
-    if (event.target.querySelector && event.target.querySelector("[data-matching]")) {
+    if (event.target.querySelector && event.target.querySelector("[data-matching-board]")) {
       savedScroll = window.scrollY;
     }
   });
@@ -65,33 +66,16 @@
   document.addEventListener("htmx:oobAfterSwap", restore);
   document.addEventListener("htmx:afterSettle", restore);
 
-  // A refused change (the exercise was closed, the phone moved to another
-  // group...): say why on the board, where the person is looking. The
-  // closing question's form comes back with its error inside: show it.
-  // The element that made the request (detail.elt is the swap's target here).
-  function scopeOf(detail) {
-    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
-    return elt && elt.closest ? elt.closest("[data-matching]") : null;
-  }
-
+  // The closing question's form answers a refusal with the form again, its
+  // reason and the typed text inside: swap it in rather than drop it.
   document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.detail.elt;
     var status = event.detail.xhr.status;
-    var scope = scopeOf(event.detail);
-    if (!scope || status < 400 || status >= 500) return;
-    var line = scope.querySelector("[data-match-status]");
-    if (line) {
-      line.textContent = event.detail.xhr.responseText;
-      event.detail.shouldSwap = false;
-    } else {
+    if (!elt || !elt.closest || !elt.closest("[data-matching-answer]")) return;
+    if (status === 409) {
       event.detail.shouldSwap = true;
+      event.detail.isError = false;
     }
-    event.detail.isError = false;
-  });
-
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var scope = scopeOf(event.detail);
-    if (!scope || !event.detail.xhr || event.detail.xhr.status >= 400) return;
-    var line = scope.querySelector("[data-match-status]");
-    if (line) line.textContent = "";
   });
 })();

@@ -211,6 +211,23 @@ class TestPairing:
                 right="art-9",
             )
 
+    def test_a_participant_waiting_to_be_let_in_is_refused(self, room):
+        session, people = room
+        session_services.session_set_approve_joins(session=session, approve_joins=True)
+        waiting = join(session, "Wai")
+        assert waiting.waiting
+        with pytest.raises(SessionError, match="not let you in yet"):
+            services.pair_add(
+                participant=waiting,
+                group=people[0].group,
+                step_key=MATCHING_STEP,
+                experience="arrested",
+                right="art-9",
+            )
+        close(session)
+        with pytest.raises(SessionError, match="not let you in yet"):
+            services.answer_save(participant=waiting, step_key=MATCHING_STEP, text="Hi")
+
     def test_a_removed_participant_is_refused(self, room):
         session, people = room
         session_services.participant_remove(participant=people[0])
@@ -357,7 +374,7 @@ class TestClosingQuestion:
         with pytest.raises(SessionError, match="once the facilitator closes"):
             self.answer(people[0], "Free her.")
         close(session)
-        answer = self.answer(people[0], "  Free her now.\r\nAnd let her play music. ")
+        answer = self.answer(people[0], "Free her now.  \r\nAnd let her play music.\n\n")
         assert answer.text == "Free her now.\nAnd let her play music."
         assert not answer.shown_on_projector
         assert published[-1] == {bus.CONTROL_STEP}
@@ -379,10 +396,12 @@ class TestClosingQuestion:
     @pytest.mark.parametrize(
         "text, message",
         [
-            ("", "Write your answer"),
-            ("   \n ", "Write your answer"),
+            ("", "Write something first"),
+            ("   \n ", "Write something first"),
             ("x" * 501, "at most 500"),
-            ("Free\x00her", "cannot be saved"),
+            ("Free\x00her", "control or invisible"),
+            ("Free\x07 her", "control or invisible"),
+            ("Free \u202eher", "control or invisible"),
         ],
     )
     def test_bad_answers_are_refused(self, room, text, message):
@@ -392,10 +411,10 @@ class TestClosingQuestion:
             self.answer(people[0], text)
         assert not ClosingAnswer.objects.exists()
 
-    def test_control_characters_are_dropped(self, room):
+    def test_emoji_and_right_to_left_text_are_fine(self, room):
         session, people = room
         close(session)
-        assert self.answer(people[0], "Free\x07 her\x1b").text == "Free her"
+        assert self.answer(people[0], "حرية 👩‍💻").text == "حرية 👩‍💻"
 
     def test_a_removed_participant_cannot_answer_and_is_never_shown(self, room):
         session, people = room

@@ -9,7 +9,7 @@ from activities import identity
 from activities import services as session_services
 from activities.models import ClosingAnswer, MatchingExercise, MatchPair
 from activities.steps.matching import services
-from tests.factories import MATCHING_STEP, UserFactory, matching_session, pair
+from tests.factories import MATCHING_STEP, UserFactory, join, matching_session, pair
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +175,16 @@ class TestTheBoard:
         )
         assert response.status_code == 404
 
+    def test_a_phone_waiting_to_be_let_in_is_refused(self, room):
+        session, people = room
+        session_services.session_set_approve_joins(session=session, approve_joins=True)
+        waiting = join(session, "Wai")
+        response = phone(waiting).post(
+            pair_url(session, people[0].group), {"experience": "arrested", "pair": "art-9"}
+        )
+        assert response.status_code == 403
+        assert not MatchPair.objects.exists()
+
     def test_strangers_and_removed_participants_are_refused(self, room):
         session, people = room
         data = {"experience": "arrested", "pair": "art-9"}
@@ -287,6 +297,17 @@ class TestClosingQuestion:
         session, people = room
         assert Client().get(answer_url(session)).status_code == 403
         assert Client().post(answer_url(session), {"text": "Hi"}).status_code == 403
+
+    def test_an_unknown_room_code_answers_as_a_stranger_does(self, room):
+        session, people = room
+        client = phone(people[0])
+        for code in ("AAAAAAA", "nonsense"):
+            url = reverse("matching_answer", args=[code, MATCHING_STEP])
+            response = client.get(url)
+            assert response.status_code == 403
+            assert response.content.decode() == "You are not in this session."
+            url = reverse("matching_pair", args=[code, MATCHING_STEP, people[0].group_id])
+            assert client.post(url, {"experience": "arrested", "pair": "art-9"}).status_code == 403
 
     def test_a_step_without_the_question_or_not_matching_is_not_found(self, room):
         session, people = room

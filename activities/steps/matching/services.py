@@ -9,8 +9,6 @@ A pair is a row of its own: two members pairing different cards at the same
 moment add two rows, and a repeated tap finds the row already there.
 """
 
-import unicodedata
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from ...models import (
     Participant,
 )
 from ...services import SessionError, _bump, _locked
+from ...textrules import TextRefused, clean_text
 from .cards import Cards
 
 ANSWER_MAX = 500
@@ -51,9 +50,11 @@ def _as_member(participant, step_key, group=None):
     board in this step now: (session, participant, step, exercise)."""
     session = _locked(participant.session)
     _require_running(session)
-    participant = Participant.objects.select_related("group").get(pk=participant.pk)
+    participant = Participant.objects.get(pk=participant.pk)
     if participant.is_removed:
         raise SessionError(_("You are no longer in this session."))
+    if participant.waiting:
+        raise SessionError(_("The facilitator has not let you in yet."))
     if group is not None and (group.session_id != session.pk or participant.group_id != group.pk):
         raise SessionError(_("This is not your group’s board. Your screen will update."))
     step = _matching_step(session, step_key)
@@ -228,22 +229,12 @@ def answers_set_all_shown(*, session, step_key, shown):
 
 
 def clean_answer(raw):
-    """An answer as text to keep: trimmed, newlines kept, other control
-    characters dropped; NUL, empty and too long refused."""
-    text = unicodedata.normalize("NFC", raw or "")
-    if "\x00" in text:
-        raise SessionError(_("Your answer contains a character that cannot be saved."))
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = "".join(
-        char for char in text if char == "\n" or unicodedata.category(char) != "Cc"
-    ).strip()
-    if not text:
-        raise SessionError(_("Write your answer first."))
-    if len(text) > ANSWER_MAX:
-        raise SessionError(
-            _("An answer can be at most %(max)d characters long.") % {"max": ANSWER_MAX}
-        )
-    return text
+    """An answer as text to keep (activities.textrules: several lines, no
+    control or invisible characters, not empty, at most ANSWER_MAX)."""
+    try:
+        return clean_text(raw, max_length=ANSWER_MAX)
+    except TextRefused as exc:
+        raise SessionError(str(exc)) from None
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import identity
 from ...models import ClosingAnswer, Group, Session
+from ...roomcode import is_room_code
 from ...services import SessionError
 from ...views.facilitator import _action
 from . import services
@@ -22,14 +23,15 @@ from .cards import Cards
 
 
 def _member(request, code):
-    """(session, participant) of the phone making this request, or an
-    HttpResponse refusing it."""
-    session = Session.objects.filter(room_code=code).select_related("case_version").first()
-    if session is None:
-        raise Http404
-    participant = identity.current_participant(request, session)
-    if participant is None or participant.is_removed:
-        return session, HttpResponseForbidden(
+    """(session, participant) of the phone making this request, or (None, an
+    HttpResponse refusing it). An unknown room code gets the same answer as
+    a stranger, so these URLs tell nobody which codes exist."""
+    session = None
+    if is_room_code(code):
+        session = Session.objects.filter(room_code=code).select_related("case_version").first()
+    participant = identity.current_participant(request, session) if session else None
+    if participant is None or participant.is_removed or participant.waiting:
+        return None, HttpResponseForbidden(
             _("You are not in this session."), content_type="text/plain; charset=utf-8"
         )
     return session, participant
