@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import facilitator, participant, stream
+from .views import facilitator, participant, stream, summary
 
 urlpatterns = [
     path("", participant.home, name="home"),
@@ -46,4 +46,5 @@ urlpatterns = [
         name="remove_participant",
     ),
     path("sessions/<str:code>/end", facilitator.end, name="end_session"),
+    path("sessions/<str:code>/summary", summary.summary, name="session_summary"),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("activities.urls")),
+    path("", include("letters.urls")),
 ]
 
 # Case pictures and drawings are few and small: the app serves them itself,
