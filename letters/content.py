@@ -30,13 +30,14 @@ def kinds_offered(session):
 def language_name(code):
     """A language's name in the reader's language and in its own, e.g. "Belarusian
     (беларуская)"; the bare code when Django does not know it."""
-    try:
-        info = get_language_info(code)
-    except KeyError:
+    for candidate in (code.lower(), code.split("-")[0].lower()):
         try:
-            info = get_language_info(code.split("-")[0])
+            info = get_language_info(candidate)
+            break
         except KeyError:
-            return code
+            continue
+    else:
+        return code
     translated, local = str(info["name_translated"]), info["name_local"]
     return translated if translated == local else f"{translated} ({local})"
 

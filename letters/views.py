@@ -106,7 +106,9 @@ def _editor(session, participant, kind, current, *, submitted=None, error=""):
     }
 
 
-def panel_context(session, participant, *, open_id=None, new_kind="", submitted=None, error=""):
+def panel_context(
+    session, participant, *, open_id=None, new_kind="", submitted=None, error="", panel_error=""
+):
     step = _action_step(session)
     choice = _choice(participant)
     sections = []
@@ -154,6 +156,7 @@ def panel_context(session, participant, *, open_id=None, new_kind="", submitted=
         "solidarity": content.solidarity,
         "languages": solidarity_languages(content),
         "offers_social": step is not None and offers(step, "social"),
+        "panel_error": panel_error,
     }
 
 
@@ -191,7 +194,9 @@ def choose(request, code):
         services.safety_choose(participant=participant, choice=request.POST.get("choice", ""))
     except services.SessionError as exc:
         if request.htmx:
-            return _panel_response(request, session, participant, status=_status_for(exc))
+            return _panel_response(
+                request, session, participant, status=_status_for(exc), panel_error=str(exc)
+            )
         messages.error(request, str(exc))
     if request.htmx:
         return _panel_response(request, session, participant)
