@@ -393,6 +393,11 @@ def _chunks(items, size):
     return [items[index : index + size] for index in range(0, len(items), size)]
 
 
+def _opens_with(text, salutation):
+    """Whether the writer typed the salutation themselves ("Dear Minister, ...")."""
+    return text.casefold().startswith(salutation.casefold())
+
+
 def _letter_date(letter):
     moment = letter.finished_at or letter.updated_at
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
@@ -418,10 +423,12 @@ def print_letters(request, code):
         .select_related("participant__safety_choice")
         .order_by("created_at", "id")
     )
+    salutation = str(content.authority.salutation)
     for letter in found:
         letter.date = _letter_date(letter)
         letter.signature = letter.signoff()
         letter.print_text = letter.text.strip()
+        letter.salutation = "" if _opens_with(letter.print_text, salutation) else salutation
     authority_letters = [item for item in found if item.kind == Letter.Kind.AUTHORITY]
     cards = [item for item in found if item.kind == Letter.Kind.SOLIDARITY]
     targets = content.data["targets"]
@@ -503,13 +510,15 @@ def export_csv(request, code):
 def letter_as_text(letter, content):
     """A letter as a plain text file: address, date, salutation, text, sign-off."""
     targets = content.data["targets"]
+    text = letter.text.strip()
     if letter.kind == Letter.Kind.AUTHORITY:
         head = [*targets["authority"]["address"], "", _letter_date(letter), ""]
-        head.append(f"{content.authority.salutation},")
-        head.append("")
+        salutation = str(content.authority.salutation)
+        if not _opens_with(text, salutation):
+            head += [f"{salutation},", ""]
     else:
         head = [*targets["solidarity"]["address"], "", _letter_date(letter), ""]
-    lines = [*head, letter.text.strip()]
+    lines = [*head, text]
     signature = letter.signoff()
     if signature:
         lines += ["", *signature]
