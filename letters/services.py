@@ -310,7 +310,8 @@ def session_action(session):
 @transaction.atomic
 def letter_set_hidden(*, session, letter_id, hidden):
     """Keep a letter (an inappropriate text) out of print, export and tally."""
-    session = _locked(session)
+    # The letter's row first, then the session's (in _counts_changed): the
+    # order a participant's save takes them in, so the two never deadlock.
     letter = Letter.objects.select_for_update().filter(pk=letter_id, session=session).first()
     if letter is None:
         raise SessionError(_("This session has no such letter."))

@@ -134,14 +134,7 @@ def panel_context(
                 if current is None and letters:
                     current = letters[-1]
             editor = _editor(session, participant, kind, current)
-        sections.append(
-            {
-                "kind": kind,
-                "letters": letters,
-                "editor": editor,
-                "number": (letters.index(current) + 1) if current in letters else len(letters) + 1,
-            }
-        )
+        sections.append({"kind": kind, "letters": letters, "editor": editor})
     content = session.content
     return {
         "session": session,
@@ -285,7 +278,9 @@ def reopen(request, code, letter_id):
         if isinstance(exc, services.NotYours):
             raise Http404 from None
         if request.htmx:
-            return HttpResponse(str(exc), status=_status_for(exc), content_type="text/plain")
+            return _panel_response(
+                request, session, participant, status=_status_for(exc), panel_error=str(exc)
+            )
         messages.error(request, str(exc))
     if request.htmx:
         return _panel_response(request, session, participant, open_id=letter_id)

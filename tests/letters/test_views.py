@@ -229,6 +229,15 @@ class TestSaving:
         letter.refresh_from_db()
         assert not letter.is_finished
 
+    def test_editing_after_the_end_is_refused(self, ready, session):
+        letter = write(ready.participant, "Dear", finish=True)
+        session_services.session_end(session=session)
+        response = ready.post(url("reopen", session, letter.pk), headers=HTMX)
+        assert response.status_code == 409
+        assert "The session has ended" in response.content.decode()
+        letter.refresh_from_db()
+        assert letter.is_finished
+
     def test_editing_another_s_letter_is_a_404(self, ready, session):
         letter = write(writer(session, "Bo"), "Bo's", finish=True)
         assert ready.post(url("reopen", session, letter.pk)).status_code == 404
