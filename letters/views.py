@@ -25,7 +25,7 @@ from activities.models import Session
 from activities.views.facilitator import _own_session
 
 from . import services
-from .content import action_steps, kinds_offered, offers, solidarity_languages
+from .content import action_steps, kinds_offered, offers, social_lines, solidarity_languages
 from .export import spreadsheet_safe
 from .models import Letter, SafetyChoice, max_chars
 
@@ -103,6 +103,9 @@ def _editor(session, participant, kind, current, *, submitted=None, error=""):
         "words": services.word_count(values["text"]),
         "error": error,
         "read_only": current is not None and current.is_finished and submitted is None,
+        # The writer may have typed the salutation themselves.
+        "typed_salutation": current is not None
+        and _opens_with(current.text.strip(), str(session.content.authority.salutation)),
     }
 
 
@@ -150,6 +153,7 @@ def panel_context(
         "languages": solidarity_languages(content),
         "offers_social": step is not None and offers(step, "social"),
         "panel_error": panel_error,
+        "social": social_lines(content),
     }
 
 

@@ -116,6 +116,17 @@ class TestThePanel:
         assert "You are not taking part" in html
         assert 'name="text"' not in html
 
+    def test_the_page_without_javascript_has_the_social_texts_too(self, ready, session):
+        page = ready.get(url("panel", session)).content.decode()
+        assert 'id="social"' in page and "@BelarusMFA #FreeKalesnikava" in page
+        partial = ready.get(url("panel", session), headers=HTMX).content.decode()
+        assert 'id="social"' not in partial  # the stage has them already
+
+    def test_a_typed_salutation_is_not_shown_twice(self, ready, session):
+        write(ready.participant, "Dear Minister, free her.", finish=True)
+        html = ready.get(url("panel", session)).content.decode()
+        assert html.count("Dear Minister,") == 1
+
     def test_the_panel_shows_text_as_text(self, ready, session):
         write(ready.participant, "<script>alert(1)</script>", finish=True)
         html = ready.get(url("panel", session)).content.decode()
