@@ -17,12 +17,22 @@ def offers(step, what):
 
 
 def kinds_offered(session):
-    """The kinds of letter the session's take-action steps let people write."""
+    """The kinds of letter the session's take-action steps let people write.
+
+    Read from the pack's raw data: a save runs this on every keystroke pause,
+    and building the whole CaseContent (with its images) would cost more.
+    """
+    data = session.case_version.data
+    activity = next(
+        (item for item in data["activities"] if item["key"] == session.activity_key), None
+    )
     kinds = set()
-    for step in action_steps(session):
-        if offers(step, "letter"):
+    for step in activity["steps"] if activity else []:
+        if step["kind"] != KIND:
+            continue
+        if step.get("letter", True):
             kinds.add(Letter.Kind.AUTHORITY)
-        if offers(step, "solidarity"):
+        if step.get("solidarity", True):
             kinds.add(Letter.Kind.SOLIDARITY)
     return kinds
 

@@ -100,7 +100,7 @@ def parse_revision(raw):
 
 def _fresh_participant(participant):
     """The participant as stored now, with their session; refuses the removed."""
-    participant = Participant.objects.select_related("session", "safety_choice").get(
+    participant = Participant.objects.select_related("session__case_version", "safety_choice").get(
         pk=participant.pk
     )
     if participant.is_removed:
@@ -252,7 +252,7 @@ def _clean_language(session, kind, language):
     language = (language or "").strip()
     if kind != Letter.Kind.SOLIDARITY or not language:
         return ""
-    if language not in session.content.data["targets"]["solidarity"]["languages"]:
+    if language not in session.case_version.data["targets"]["solidarity"]["languages"]:
         raise SessionError(_("Choose one of the languages in the list."))
     return language
 
