@@ -105,6 +105,8 @@ def _fresh_participant(participant):
     )
     if participant.is_removed:
         raise SessionError(_("You have left this session."))
+    if participant.waiting:
+        raise SessionError(_("Wait until the facilitator lets you in."))
     return participant
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from activities import identity
-from activities.models import Session
+from activities.models import Participant
 from activities.views.facilitator import _own_session
 
 from . import services
@@ -36,14 +36,22 @@ KIND_ORDER = [Letter.Kind.AUTHORITY, Letter.Kind.SOLIDARITY]
 
 
 def _participant(request, code):
-    """(session, participant) for this phone, or Http404."""
-    session = Session.objects.filter(room_code=code).select_related("case_version").first()
-    if session is None:
+    """(session, participant) for this phone, or Http404.
+
+    Found through the signed cookie only, never by looking the code up: a
+    phone that is not in the room cannot tell a right code from a wrong one.
+    """
+    pid = identity.participant_id(request)
+    participant = (
+        Participant.objects.filter(pk=pid, session__room_code=code)
+        .select_related("session__case_version", "group")
+        .first()
+        if pid is not None
+        else None
+    )
+    if participant is None or participant.is_removed or participant.waiting:
         raise Http404
-    participant = identity.current_participant(request, session)
-    if participant is None or participant.is_removed:
-        raise Http404
-    return session, participant
+    return participant.session, participant
 
 
 def _status_for(error):

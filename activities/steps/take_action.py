@@ -45,9 +45,7 @@ def live_counts(session):
 
 def safety_counts(session):
     chosen = dict(
-        SafetyChoice.objects.filter(
-            participant__session=session, participant__removed_at__isnull=True
-        )
+        SafetyChoice.objects.filter(participant__in=session.participants.present())
         .values_list("choice")
         .annotate(n=Count("pk"))
     )
@@ -87,10 +85,18 @@ def context(session, step, *, screen, group=None):
 
 def summary(session, step):
     counts = live_counts(session)
+    if session.purged_at:
+        # The letters are gone; the counts kept when they were deleted remain.
+        kept = session.kept_counts
+        counts = {
+            "authority": {"finished": kept.get("letters", 0), "drafts": 0, "hidden": 0},
+            "solidarity": {"finished": kept.get("messages", 0), "drafts": 0, "hidden": 0},
+        }
     return {
         "template": "activities/steps/take_action/summary.html",
         "letter_counts": counts,
-        "safety_counts": safety_counts(session),
+        "safety_counts": None if session.purged_at else safety_counts(session),
         "action": _action(session),
         "offers": _offers(step),
+        "purged": bool(session.purged_at),
     }

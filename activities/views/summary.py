@@ -13,7 +13,7 @@ from .facilitator import _own_session
 def summary(request, code):
     session = _own_session(request, code)
     people = list(session.participants.order_by("joined_at", "id"))
-    present = [person for person in people if not person.is_removed]
+    present = [person for person in people if not person.is_removed and not person.waiting]
     groups = list(session.groups.order_by("number"))
     for group in groups:
         group.people = [person for person in present if person.group_id == group.pk]
@@ -22,7 +22,9 @@ def summary(request, code):
         "content": session.content,
         "activity": session.activity,
         "present": present,
-        "removed_count": len(people) - len(present),
+        "removed_count": sum(1 for person in people if person.is_removed),
+        # After the content was deleted only the anonymous counts are left.
+        "kept": session.kept_counts if session.purged_at else None,
         "groups": [group for group in groups if group.people],
         "parts": steps.kind_summaries(session),
     }
