@@ -40,6 +40,15 @@ def sse_event(name, data, event_id=None):
     return (head + "".join(f"data: {line}\n" for line in lines) + "\n").encode()
 
 
+def sent_stamp():
+    """An SSE comment line with the time the hub starts fanning an update out
+    (epoch milliseconds). Browsers ignore comments; the benchmark (bench/) reads
+    it to split a phone's wait into the server's part and the delivery. It is
+    added per broadcast, outside the cached render, so an unchanged part still
+    compares equal and a reconnect's snapshot carries none."""
+    return b": sent %d\n" % int(time.time() * 1000)
+
+
 class Connection:
     def __init__(self, session_id, parts, *, language, participant_id=None):
         self.session_id = session_id
@@ -134,9 +143,10 @@ class Hub:
                         continue
                     room.rendered[key] = payload
                     part, language = key
+                    stamped = sent_stamp() + payload
                     for conn in list(room.connections):
                         if part in conn.parts and conn.language == language:
-                            conn.send(payload)
+                            conn.send(stamped)
         finally:
             room.flushing = False
 
