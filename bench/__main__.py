@@ -1,8 +1,8 @@
 """`python -m bench`: run the benchmark and print the tables.
 
-    python -m bench                          # both configurations, 100 ... 4000 phones
-    python -m bench --phones 20 --quick      # a smoke run
-    BENCH_N=2000 python -m bench --config embedded
+python -m bench                          # both configurations, 100 ... 4000 phones
+python -m bench --phones 20 --quick      # a smoke run
+BENCH_N=2000 python -m bench --config embedded
 """
 
 import argparse
@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -104,8 +105,14 @@ async def bench(args, log=print):
     return results, info
 
 
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds through each run's server.stop()
+
+
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
         import uvloop
 

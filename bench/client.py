@@ -194,9 +194,7 @@ class Browser:
 
     async def request(self, method, path, *, headers=None, body=None, timeout=30):
         async with self._lock:
-            return await asyncio.wait_for(
-                self._request(method, path, headers or {}, body), timeout
-            )
+            return await asyncio.wait_for(self._request(method, path, headers or {}, body), timeout)
 
     async def _request(self, method, path, headers, body):
         data = self._head(method, path, headers, body) + (body or b"")
@@ -442,9 +440,7 @@ class EventStream:
             writer.write(browser._head("GET", self.path, headers, None))
             head = await reader.readuntil(b"\r\n\r\n")
             status, response_headers, cookies = _parse_head(head[:-4])
-            if status != 200 or "text/event-stream" not in response_headers.get(
-                "content-type", ""
-            ):
+            if status != 200 or "text/event-stream" not in response_headers.get("content-type", ""):
                 # EventSource gives up; live.js retries later, spread out.
                 self.error_statuses += 1
                 self.failures = min(self.failures + 1, 6)

@@ -116,7 +116,7 @@ class Phone:
                 before = self.browser.requests
                 await self.browser.fetch_cached(url)
                 self.push_requests += self.browser.requests - before
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 self.errors[f"fetch after push: {type(exc).__name__}"] += 1
 
     async def poll(self):

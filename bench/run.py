@@ -50,7 +50,7 @@ class Wait:
     async def wait(self, timeout):
         try:
             await asyncio.wait_for(self.done.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return self.received
 
@@ -110,6 +110,16 @@ class Run:
                 return await coroutine
 
         return await asyncio.gather(*(one(c) for c in coroutines), return_exceptions=True)
+
+    def gather_limited_tasks(self, function, limit):
+        """One coroutine per phone, at most `limit` running at once."""
+        semaphore = asyncio.Semaphore(limit)
+
+        async def one(phone):
+            async with semaphore:
+                return await function(phone)
+
+        return [one(phone) for phone in self.phones]
 
     def _count_failures(self, results, what):
         for result in results:
@@ -246,20 +256,40 @@ class Run:
             phone.connect()
 
         started = time.monotonic()
-        results = await asyncio.wait_for(
-            self.gather_limited([join(p) for p in self.phones], 32), 60 + self.n / 5
-        )
-        self._count_failures(results, "join")
+        self.app_meter.start()
+        progress = asyncio.ensure_future(self._progress(posts, "joined"))
+        tasks = [asyncio.ensure_future(c) for c in self.gather_limited_tasks(join, 32)]
+        done, pending = await asyncio.wait(tasks, timeout=120 + self.n / 4)
+        progress.cancel()
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.errors["joins not finished in time"] += len(pending)
+        self._count_failures([t.exception() for t in done if t.exception()], "join")
+        join_cpu = self.app_meter.stop()
         await connected.wait(30 + self.n / 50)
         self.unwatch(connected)
+        # Phones that never joined are left out of every later measurement.
+        self.phones = [p for p in self.phones if p.stream is not None]
         self.result["join"] = {
             "seconds": time.monotonic() - started,
             "post": stats.summary(posts),
             "connected": len(connected.received),
+            "cpu": join_cpu,
         }
-        missing = self.n - len(connected.received)
+        missing = len(self.phones) - len(connected.received)
         if missing:
             self.errors["phones without a stream after joining"] += missing
+
+    async def _progress(self, done, what):
+        """A line every 10 s, so a slow phase shows how far it got."""
+        meter = Meter(self.server.app_pids)
+        while True:
+            meter.start()
+            count = len(done)
+            await asyncio.sleep(10)
+            rate = (len(done) - count) / 10
+            self.log(f"    {len(done)} {what}, {rate:.0f}/s, server CPU {meter.stop():.2f}")
 
     async def idle(self):
         seconds = 4 if self.quick else 16  # one keep-alive ping inside the window
@@ -285,7 +315,9 @@ class Run:
         """Click, then wait for every phone's new stage (and group panel)."""
         baseline = self._stage_baseline()
         group_base = {
-            phone: int(phone.last["group"].id or 0) for phone in self.phones if "group" in phone.last
+            phone: int(phone.last["group"].id or 0)
+            for phone in self.phones
+            if "group" in phone.last
         }
         stage = self.watch("stage", self.phones, _newer(baseline))
         group = self.watch("group", list(group_base), _newer(group_base))
@@ -325,7 +357,9 @@ class Run:
             cores = self.app_meter.stop()
             busy = max(busy, cores)
             await asyncio.sleep(max(0.5, 2 - (time.monotonic() - started)))
-        merged = {key: [v for r in rounds for v in r[key]] for key in rounds[0] if key != "requests"}
+        merged = {
+            key: [v for r in rounds for v in r[key]] for key in rounds[0] if key != "requests"
+        }
         self.result["fanout"] = {key: stats.summary(values) for key, values in merged.items()}
         self.result["fanout"]["requests_per_phone"] = sum(r["requests"] for r in rounds) / max(
             1, self.n * len(rounds)
@@ -350,7 +384,7 @@ class Run:
             await asyncio.sleep(max(0, scheduled - loop.time()))
             try:
                 item = await asyncio.wait_for(phase.write(seq), 30)
-            except (Failed, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, Failed, OSError) as exc:
                 failures[f"{type(exc).__name__}: {exc}"[:80]] += 1
                 return
             latencies.append(loop.time() - scheduled)  # from the planned send time
@@ -452,7 +486,7 @@ class Run:
                 await asyncio.sleep(max(0, scheduled - loop.time()))
                 try:
                     response = await asyncio.wait_for(phone.poll(), 30)
-                except (Failed, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, Failed, OSError) as exc:
                     failures[type(exc).__name__] += 1
                 else:
                     took = loop.time() - scheduled

@@ -274,7 +274,9 @@ class ScaleOut(Server):
         return self
 
     def _start_postgres(self):
-        bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+        bindirs = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
+        )
         if not bindirs:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
         bindir = bindirs[-1]

@@ -84,7 +84,7 @@ class JoinWrites(WritePhase):
     async def _follow(self, phone):
         try:
             await phone.open_room(assets=False)
-        except (Failed, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, Failed, OSError) as exc:
             self.run.errors[f"room page after join: {type(exc).__name__}"] += 1
         finally:
             await phone.browser.close()
@@ -98,4 +98,7 @@ class JoinWrites(WritePhase):
 
 PHASES = {"joins": JoinWrites}
 # Named here so `--writes letters` says what is missing instead of failing oddly.
-NOT_YET = {"letters": "the take-action step kind (autosaved drafts)", "pairs": "the matching step kind"}
+NOT_YET = {
+    "letters": "the take-action step kind (autosaved drafts)",
+    "pairs": "the matching step kind",
+}

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 32
 KEEPALIVE_SECONDS = 15
 COALESCE_SECONDS = 0.01
+# A part that keeps changing waits this many times its last render's CPU time
+# before it renders again: the roster of a hall of 2,000 (half a second to
+# render) then takes at most a fifth of a core while people join.
+SLOW_RENDER_PAUSE = 4
 _CLOSE = object()
 
 
@@ -81,13 +85,32 @@ class Room:
     def __init__(self, session_id):
         self.session_id = session_id
         self.connections = set()
+        # (part, language) -> its connections: a change touches only the
+        # audiences it names, never a walk over every phone in the hall.
+        self.audiences = {}
         self.rendered = {}  # (part, language) -> bytes
         self.inflight = {}  # (part, language) -> Future of bytes
         self.dirty = set()
-        self.flushing = False
+        self.flushing = set()  # keys whose flush task is running
+        self.cost = {}  # (part, language) -> seconds its last render took
+
+    def add(self, conn):
+        self.connections.add(conn)
+        for part in conn.parts:
+            self.audiences.setdefault((part, conn.language), set()).add(conn)
+
+    def discard(self, conn):
+        self.connections.discard(conn)
+        for part in conn.parts:
+            key = (part, conn.language)
+            audience = self.audiences.get(key)
+            if audience is not None:
+                audience.discard(conn)
+                if not audience:
+                    del self.audiences[key]
 
     def keys(self):
-        return {(part, conn.language) for conn in self.connections for part in conn.parts}
+        return set(self.audiences)
 
 
 class Hub:
@@ -125,30 +148,47 @@ class Hub:
         if room is None:
             return
         parts = set(message["parts"])
-        for part, language in room.keys():
-            if part in parts or (GROUPS in parts and part.startswith("group:")):
-                room.dirty.add((part, language))
-        if room.dirty and not room.flushing:
-            room.flushing = True
-            self._spawn(self._flush(room))
+        groups = GROUPS in parts
+        keys = [
+            key
+            for key in room.audiences
+            if key[0] in parts or (groups and key[0].startswith("group:"))
+        ]
+        # Flush tasks start in render order, so the phones' stage is the first
+        # render the worker threads pick up.
+        for key in sorted(keys, key=_render_order):
+            room.dirty.add(key)
+            if key not in room.flushing:
+                room.flushing.add(key)
+                self._spawn(self._flush(room, key))
 
-    async def _flush(self, room):
+    async def _flush(self, room, key):
+        """Render one part for one audience and send it, again while it
+        keeps changing. Each part has its own task, so the stage never waits
+        behind the roster of a full hall. A burst of changes settles first;
+        a part slow to render waits SLOW_RENDER_PAUSE times its last render,
+        so a wave of joins cannot keep the server busy re-rendering the roster."""
         try:
-            while room.dirty:
-                await asyncio.sleep(COALESCE_SECONDS)  # let a burst of changes settle
-                keys, room.dirty = room.dirty, set()
-                for key in sorted(keys, key=_render_order):
-                    payload = await self._render(room, key)
-                    if payload is None or room.rendered.get(key) == payload:
-                        continue
-                    room.rendered[key] = payload
-                    part, language = key
-                    stamped = sent_stamp() + payload
-                    for conn in list(room.connections):
-                        if part in conn.parts and conn.language == language:
-                            conn.send(stamped)
+            while key in room.dirty:
+                await asyncio.sleep(
+                    max(COALESCE_SECONDS, SLOW_RENDER_PAUSE * room.cost.get(key, 0))
+                )
+                room.dirty.discard(key)
+                payload = await self._render(room, key)
+                if payload is None or room.rendered.get(key) == payload:
+                    continue
+                room.rendered[key] = payload
+                stamped = sent_stamp() + payload
+                for conn in list(room.audiences.get(key, ())):
+                    conn.send(stamped)
         finally:
-            room.flushing = False
+            room.flushing.discard(key)
+            if (
+                not room.connections
+                and not room.flushing
+                and self.rooms.get(room.session_id) is room
+            ):
+                self.rooms.pop(room.session_id, None)
 
     async def _render(self, room, key):
         future = room.inflight.get(key)
@@ -157,7 +197,8 @@ class Hub:
             room.inflight[key] = future
             future.add_done_callback(lambda _f: room.inflight.pop(key, None))
         try:
-            return await asyncio.shield(future)
+            payload, room.cost[key] = await asyncio.shield(future)
+            return payload
         except Exception:
             log.exception("rendering %s for session %s failed", key, room.session_id)
             return None
@@ -168,7 +209,7 @@ class Hub:
         room = self.rooms.get(conn.session_id)
         if room is None:
             room = self.rooms[conn.session_id] = Room(conn.session_id)
-        room.connections.add(conn)
+        room.add(conn)
         first_in_room = conn.participant_id is not None and presence.arrive(
             conn.session_id, conn.participant_id
         )
@@ -190,8 +231,12 @@ class Hub:
                 yield payload
         finally:
             conn.closed = True
-            room.connections.discard(conn)
-            if not room.connections and not room.flushing:
+            room.discard(conn)
+            if (
+                not room.connections
+                and not room.flushing
+                and self.rooms.get(room.session_id) is room
+            ):
                 self.rooms.pop(conn.session_id, None)
             if conn.participant_id is not None and presence.leave(
                 conn.session_id, conn.participant_id
@@ -238,21 +283,23 @@ def _render_order(key):
 
 
 def _render_in_worker(session_id, part, language):
+    """(render_part's answer, CPU seconds the render took in this thread)."""
+    started = time.thread_time()
     try:
-        return render_part(session_id, part, language)
+        return render_part(session_id, part, language), time.thread_time() - started
     finally:
         # Worker threads outlive requests; give their connection back each time.
         close_old_connections()
 
 
 async def _render_payload(session_id, part, language):
-    rendered = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+    rendered, cost = await sync_to_async(_render_in_worker, thread_sensitive=False)(
         session_id, part, language
     )
     if rendered is None:
-        return None
+        return None, cost
     name, html, version = rendered
-    return sse_event(name, html, version)
+    return sse_event(name, html, version), cost
 
 
 hub = Hub()

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -157,8 +158,18 @@ def add_group(request, session):
 @_action
 def move(request, session, participant_id):
     participant = get_object_or_404(session.participants, pk=participant_id)
-    group_id = request.POST.get("group", "")
-    group = get_object_or_404(Group, session=session, pk=int(group_id) if group_id.isdigit() else 0)
+    if "group_number" in request.POST:  # the control view's number field
+        number = request.POST["group_number"].strip()
+        group = Group.objects.filter(
+            session=session, number=int(number) if number.isdigit() else 0
+        ).first()
+        if group is None:
+            raise services.SessionError(_("There is no group with that number."))
+    else:
+        group_id = request.POST.get("group", "")
+        group = get_object_or_404(
+            Group, session=session, pk=int(group_id) if group_id.isdigit() else 0
+        )
     services.participant_move(participant=participant, group=group)
 
 
