@@ -161,3 +161,22 @@ def test_the_stream_still_ends_with_its_room(fresh_hub):
 
     asyncio.run(scenario())
     assert fresh_hub.rooms == {}
+
+
+@pytest.mark.django_db
+def test_a_stream_gives_its_database_connection_back_before_streaming(monkeypatch, rf):
+    from activities.identity import remember
+    from activities.views import stream as stream_views
+
+    session = live_session()
+    person = join(session, "Ana")
+    request = rf.get(f"/r/{session.room_code}/events")
+    cookie = remember(stream_views.HttpResponse(), person).cookies
+    request.COOKIES = {name: morsel.value for name, morsel in cookie.items()}
+    closed = []
+    monkeypatch.setattr(stream_views, "close_old_connections", lambda: closed.append(True))
+    found = stream_views._who_for_stream(request, session.room_code, "participant")
+    assert found is not None and found[2] == person.pk
+    assert closed == [True]
+    refused = stream_views._who_for_stream(rf.get("/"), session.room_code, "participant")
+    assert refused is None and closed == [True, True]
