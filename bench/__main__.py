@@ -95,13 +95,16 @@ async def bench(args, log=print):
                 result["client_cpu"] = me.stop()
             except Exception as exc:  # one failed run must not hide the others
                 traceback.print_exc()
-                result = {"config": server.describe(), "phones": phones, "failed": repr(exc)}
+                result = dict(getattr(locals().get("run"), "result", {}))
+                result.update(config=server.describe(), phones=phones, failed=repr(exc))
                 result["errors"] = {f"run failed: {exc!r}"[:200]: 1}
                 result["error_count"] = 1
             finally:
                 server.stop()
             results.append(result)
-            log(json.dumps(result, default=str)[:2000])
+            if args.json:  # after each run, so a long sweep keeps what it measured
+                with open(args.json, "w") as f:
+                    json.dump({"machine": info, "results": results}, f, indent=1, default=str)
     return results, info
 
 

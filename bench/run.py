@@ -322,7 +322,13 @@ class Run:
         stage = self.watch("stage", self.phones, _newer(baseline))
         group = self.watch("group", list(group_base), _newer(group_base))
         requests_before = sum(p.push_requests for p in self.phones)
-        clicked = await click()
+        try:
+            clicked = await click()
+        except (TimeoutError, Failed, OSError) as exc:
+            self.errors[f"facilitator click: {type(exc).__name__}"] += 1
+            self.unwatch(stage, group)
+            empty = {"stage": [], "server": [], "delivery": [], "screen": [], "push_bytes": []}
+            return {**empty, "requests": 0}
         await stage.wait(timeout)
         await group.wait(1.0)
         self.unwatch(stage, group)
