@@ -36,18 +36,18 @@ def localize(value, *, default_language, language=None):
     return LocalizedText(value[first], first)
 
 
-# A language code as the schema has it ($defs/language). Matching whole keys,
-# not their first letters, keeps a card such as {key: ..., text: ...} or a
-# quote {text: ..., by: ...} from passing for a mapping of translations.
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+# A language code as case packs write them (the schema's "language").
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 def _is_text_mapping(value):
+    """A {language: text} mapping, not a piece of the pack such as a figure
+    ({"value": ..., "label": ...}) whose keys merely look short."""
     return (
         isinstance(value, dict)
         and value
         and all(
-            isinstance(key, str) and _LANGUAGE_CODE.fullmatch(key) and isinstance(text, str)
+            isinstance(key, str) and _LANGUAGE_CODE.match(key) and isinstance(text, str)
             for key, text in value.items()
         )
     )

@@ -36,8 +36,15 @@ def delete_people_and_groups(session):
     return counts
 
 
+def delete_letters(session):
+    from letters.retention import purge_letters
+
+    return purge_letters(session)
+
+
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
+    delete_letters,
     delete_people_and_groups,
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import facilitator, joining, participant, stream
+from .views import facilitator, joining, participant, stream, summary
 
 urlpatterns = [
     path("", participant.home, name="home"),
@@ -63,6 +63,7 @@ urlpatterns = [
     ),
     path("sessions/<str:code>/admit-all", joining.admit_all, name="admit_all"),
     path("sessions/<str:code>/delete-data", joining.delete_data, name="delete_data"),
+    path("sessions/<str:code>/summary", summary.summary, name="session_summary"),
     # Step kinds' own requests.
     path("", include("activities.steps.matching.urls")),
 ]
