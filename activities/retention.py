@@ -42,9 +42,16 @@ def delete_letters(session):
     return purge_letters(session)
 
 
+def delete_matching(session):
+    from .steps.matching.retention import purge_matching
+
+    return purge_matching(session)
+
+
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
     delete_letters,
+    delete_matching,
     delete_people_and_groups,
 ]
 

@@ -1,7 +1,13 @@
 """The matching exercise's rules: the cards, a group's board, closing, the
 reveal, the closing question and the summary."""
 
+import unicodedata
+
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from activities import services as session_services
 from activities.live import bus
@@ -36,6 +42,15 @@ def step_of(session):
 
 def pairs_of(group):
     return set(MatchPair.objects.filter(group=group).values_list("experience", "right"))
+
+
+def matching_summaries(session):
+    """This kind's parts of the session summary (other kinds have theirs)."""
+    template = "activities/steps/matching/summary.html"
+    return [part for part in kind_summaries(session) if part["template"] == template]
+
+
+INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
 def close(session):
@@ -487,13 +502,12 @@ class TestContextAndSummary:
 
     def test_the_summary_keeps_each_groups_pairs_beside_the_suggested(self, room):
         session, people = room
-        assert kind_summaries(session) == []
+        assert matching_summaries(session) == []
         pair(people[0], "no-fair-trial", "art-10")
         pair(people[2], "no-fair-trial", "art-5")
         close(session)
         services.answer_save(participant=people[0], step_key=MATCHING_STEP, text="Free her.")
-        [part] = kind_summaries(session)
-        assert part["template"] == "activities/steps/matching/summary.html"
+        [part] = matching_summaries(session)
         [section] = part["matching_steps"]
         row = next(row for row in section["rows"] if row["card"].key == "no-fair-trial")
         chosen = {
@@ -504,8 +518,31 @@ class TestContextAndSummary:
         assert section["answers"] == ["Free her."]
         from django.template.loader import render_to_string
 
-        html = render_to_string(part["template"], part)
+        html = render_to_string(part["template"], {"part": part})
         assert "Group 1" in html and "also suggested" in html and "Free her." in html
+
+    def test_deleting_the_sessions_data_deletes_the_pairs_and_answers_and_keeps_counts(self, room):
+        from django.template.loader import render_to_string
+
+        from activities import retention
+        from activities.models import MatchingBoard
+
+        session, people = room
+        pair(people[0], "no-fair-trial", "art-10")
+        pair(people[2], "no-fair-trial", "art-5")
+        services.board_set_done(
+            participant=people[2], group=people[2].group, step_key=MATCHING_STEP, done=True
+        )
+        close(session)
+        services.answer_save(participant=people[0], step_key=MATCHING_STEP, text="Free her.")
+        session = retention.session_delete_data(session=session)
+        assert not MatchPair.objects.exists() and not ClosingAnswer.objects.exists()
+        assert not MatchingBoard.objects.exists()
+        assert session.kept_counts["match_pairs"] == 2
+        assert session.kept_counts["closing_answers"] == 1
+        [part] = matching_summaries(session)
+        html = render_to_string(part["template"], {"part": part})
+        assert "The groups made 2 pairs." in html and "Free her." not in html
 
     def test_a_late_joiner_sees_the_board_of_their_group(self):
         session, people = matching_session(groups=1, per_group=2)
@@ -517,3 +554,63 @@ class TestContextAndSummary:
             "board"
         ]
         assert board["pair_count"] == 1
+
+
+# -- Hostile input (docs/security.md, "For the step kinds": text rules) --------
+
+ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=600)
+DB_EXAMPLES = hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def one_group():
+    return matching_session(groups=1, per_group=2)
+
+
+@pytest.fixture
+def closed_room(one_group):
+    close(one_group[0])
+    return one_group
+
+
+@DB_EXAMPLES
+@given(raw=ANY_TEXT)
+def test_any_answer_is_stored_clean_or_refused_before_the_database(closed_room, raw):
+    # PostgreSQL refuses NUL in text: the service refuses such text itself.
+    session, people = closed_room
+    with transaction.atomic():
+        try:
+            answer = services.answer_save(participant=people[0], step_key=MATCHING_STEP, text=raw)
+        except SessionError:
+            pass
+        else:
+            stored = ClosingAnswer.objects.get(pk=answer.pk).text
+            assert 1 <= len(stored) <= services.ANSWER_MAX
+            assert "\x00" not in stored and "\r" not in stored
+            for char in stored:
+                assert (
+                    char == "\n"
+                    or unicodedata.category(char) not in INVISIBLE
+                    or (char == "\u200d")
+                )
+        transaction.set_rollback(True)
+
+
+@DB_EXAMPLES
+@given(experience=ANY_TEXT, right=ANY_TEXT)
+def test_any_card_key_is_a_card_of_the_exercise_or_refused(one_group, experience, right):
+    session, people = one_group
+    with transaction.atomic():
+        try:
+            pair(people[0], experience, right)
+        except SessionError as exc:
+            assert "not in this exercise" in str(exc)
+        else:
+            cards = Cards(step_of(session))
+            assert experience in cards.experience and right in cards.right
+        transaction.set_rollback(True)

@@ -444,3 +444,24 @@ class TestLiveParts:
         assert "The groups’ boards" in html
         name, html, _version = render_part(session.pk, "stage", "en")
         assert "Pair up the cards" in html
+
+
+class TestSummaryPage:
+    def test_the_session_summary_keeps_each_groups_pairs(self, room):
+        session, people = room
+        pair(people[0], "no-fair-trial", "art-10")
+        pair(people[2], "no-fair-trial", "art-5")
+        services.exercise_set_closed(session=session, step_key=MATCHING_STEP, closed=True)
+        services.answer_save(participant=people[0], step_key=MATCHING_STEP, text="Free her")
+        html = (
+            facilitator(session)
+            .get(reverse("session_summary", args=[session.room_code]))
+            .content.decode()
+        )
+        section = html.split('id="summary-matching-matching"')[1].split("</section>")[0]
+        assert "2 groups matched the cards." in section
+        trial = section.split("Maryia did not receive a fair and public trial.")[1]
+        trial = trial.split("</li>\n    \n")[0]
+        assert "Group 1:" in trial and "Right to a fair trial" in trial
+        assert "Group 2:" in trial and "Freedom from torture" in trial
+        assert "Free her" in section

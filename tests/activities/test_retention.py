@@ -43,6 +43,8 @@ class TestPurge:
             "groups": 1,
             "letters": 0,
             "messages": 0,
+            "match_pairs": 0,
+            "closing_answers": 0,
         }
         assert session.purged_at is not None
         assert session.room_code and session.case_version_id  # the session row stays

@@ -226,6 +226,17 @@ def summary(session, step):
                 "answers": [answer.text for answer in answers(exercise)],
             }
         )
+    template = "activities/steps/matching/summary.html"
+    if session.purged_at is not None:
+        kept = session.kept_counts or {}
+        if not kept.get("match_pairs") and not kept.get("closing_answers"):
+            return None
+        return {
+            "template": template,
+            "purged": True,
+            "pair_count": kept.get("match_pairs", 0),
+            "answer_count": kept.get("closing_answers", 0),
+        }
     if not any(section["groups"] or section["answers"] for section in sections):
         return None
-    return {"template": "activities/steps/matching/summary.html", "matching_steps": sections}
+    return {"template": template, "matching_steps": sections}
