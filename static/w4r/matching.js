@@ -43,6 +43,10 @@
     if (event.defaultPrevented) return; // live.js skips a part identical to the one shown
     if (event.target.querySelector && event.target.querySelector("[data-matching-board]")) {
       savedScroll = window.scrollY;
+      // The card open right now, not the last one a toggle event reported:
+      // toggle comes a moment after the tap, and never from a replaced card.
+      var open = event.target.querySelector("[data-match-card][open]");
+      openCard = open ? open.id : null;
     }
   });
 
