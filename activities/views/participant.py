@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from .. import identity, services
+from .. import identity, services, steps
 from ..forms import NicknameForm, RoomCodeForm
 from ..live.render import group_context, stage_context
 from ..models import Session
@@ -78,7 +78,15 @@ def room(request, code):
     participant = identity.current_participant(request, session)
     if participant is None or participant.is_removed:
         return redirect(reverse("join_room", args=[code]))
+    return render(request, "activities/participant.html", room_context(session, participant))
+
+
+def room_context(session, participant):
+    """The participant's whole page: the room's stage, the group's panel and,
+    rendered in place, what this phone shows of its own."""
     context = group_context(session, participant.group)
     context.update(stage_context(session))
     context["participant"] = participant
-    return render(request, "activities/participant.html", context)
+    if session.step is not None and not session.is_ended:
+        context.update(steps.kind_personal_context(session, session.step, participant))
+    return context
