@@ -266,7 +266,10 @@ def board(session, step, *, include_hidden, all_groups=False):
 
 
 def group_ideas(session, step, group):
-    return list(_ideas(session, step).filter(participant__group=group))
+    """What a group's panel shows: its members' ideas, and whether the
+    facilitator crossed any out (the guide's explanation then goes with them)."""
+    ideas = list(_ideas(session, step).filter(participant__group=group)) if group else []
+    return {"group_ideas": ideas, "group_crossed_out": any(idea.crossed_out for idea in ideas)}
 
 
 def _answers(session, step, *, shown_only):
@@ -286,7 +289,7 @@ def _answers(session, step, *, shown_only):
 
 def context(session, step, *, screen, group=None):
     if screen == "group":
-        return {"group_ideas": group_ideas(session, step, group) if group else []}
+        return group_ideas(session, step, group)
     view = view_of(state_of(session, step.key), KIND)
     result = {"ideas_view": view}
     if screen == "projector":

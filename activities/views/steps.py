@@ -71,7 +71,7 @@ def _refused(request, session, participant, error, **typed):
     return render(request, "activities/participant.html", context, status=400)
 
 
-def _personal(request, session, participant, kind, template, **extra):
+def _personal(request, session, participant, kind, template, extra=None):
     """One phone's own piece of the running step, or 204 when the step moved on."""
     step = session.step
     if step is None or step.kind != kind or session.is_ended:
@@ -79,7 +79,8 @@ def _personal(request, session, participant, kind, template, **extra):
     context = {"session": session, "content": session.content, "step": step}
     context["participant"] = participant
     context.update(steps.kind_personal_context(session, step, participant))
-    context.update({name: build(session, step) for name, build in extra.items()})
+    if extra is not None:
+        context.update(extra(session, step))
     return render(request, template, context)
 
 
@@ -124,9 +125,7 @@ def group_ideas(request, session, participant):
         participant,
         "protest_ideas",
         "activities/steps/protest_ideas/_group_ideas.html",
-        group_ideas=lambda session, step: protest_ideas.group_ideas(
-            session, step, participant.group
-        ),
+        extra=lambda session, step: protest_ideas.group_ideas(session, step, participant.group),
     )
 
 

@@ -11,6 +11,9 @@
 
   var RATIO = 3 / 4; // height / width
   var MAX_CSS_WIDTH = 640;
+  // The drawing's own pixels: sharp on a projector, whatever the phone.
+  var MIN_PIXELS = 900;
+  var MAX_PIXELS = 1200;
 
   function csrfToken() {
     try {
@@ -30,7 +33,7 @@
     box.hidden = false;
 
     function lineWidth() {
-      return Math.max(3, canvas.width / 110);
+      return Math.max(3, canvas.width / 90);
     }
 
     function paint(stroke) {
@@ -64,8 +67,8 @@
     function resize() {
       var width = Math.min(canvas.clientWidth || 0, MAX_CSS_WIDTH);
       if (!width) return; // closed <details>: sized when opened
-      var scale = Math.min(window.devicePixelRatio || 1, 2);
-      var pixels = Math.round(width * scale);
+      var pixels = Math.round(width * (window.devicePixelRatio || 1));
+      pixels = Math.min(MAX_PIXELS, Math.max(MIN_PIXELS, pixels));
       if (canvas.width === pixels) return;
       canvas.width = pixels;
       canvas.height = Math.round(pixels * RATIO);

@@ -361,11 +361,10 @@ class TestWhatTheProjectorShows:
         add(ben, "Sit-in")
         services.participant_move(participant=ana, group=chloe.group)
         step = step_of_kind(session, KIND)
-        assert [i.text for i in protest_ideas.group_ideas(session, step, chloe.group)] == [
-            "Petition"
-        ]
+        panel = protest_ideas.group_ideas(session, step, chloe.group)
+        assert [i.text for i in panel["group_ideas"]] == ["Petition"]
         services.participant_remove(participant=ben)
-        assert protest_ideas.group_ideas(session, step, ben.group) == []
+        assert protest_ideas.group_ideas(session, step, ben.group)["group_ideas"] == []
         assert "Sit-in" not in render(bus.PROJECTOR, session)
 
 
@@ -462,15 +461,23 @@ class TestPhoneViews:
         response = ana.post(url("idea_add", session), {"step": "protest", "text": "Late"}, **HX)
         assert response.status_code == 422 and "not running" in response.content.decode()
 
-    def test_a_drawing_upload(self, phones):
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_a_drawing_upload(self, phones, htmx):
         session, _people, (ana, *_rest) = phones
-        upload = io.BytesIO(picture_bytes())
-        upload.name = "drawing.png"
+        upload = io.BytesIO(picture_bytes(image_format="JPEG"))
+        upload.name = "photo-of-my-drawing.jpg"
         response = ana.post(
-            url("idea_add", session), {"step": "protest", "text": "", "drawing": upload}, **HX
+            url("idea_add", session),
+            {"step": "protest", "text": "Our banner", "drawing": upload},
+            **(HX if htmx else {}),
         )
-        assert response.status_code == 200 and "drawing was added" in response.content.decode()
-        assert Idea.objects.get().drawing
+        if htmx:
+            assert response.status_code == 200
+            assert response.content.decode() == "Your drawing was added."
+        else:
+            assert response.status_code == 302 and response.url.endswith("#group-ideas")
+        idea = Idea.objects.get()
+        assert idea.drawing.name.endswith(".png") and idea.text == "Our banner"
 
     def test_a_drawing_that_is_not_a_picture(self, phones):
         session, _people, (ana, *_rest) = phones
