@@ -12,7 +12,7 @@ screens by the service that makes it.
 from functools import wraps
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -185,7 +185,9 @@ def idea_drawing(request, code, idea_id):
         )
     if not allowed:
         raise Http404
-    response = FileResponse(idea.drawing.open("rb"), content_type="image/png")
+    with idea.drawing.open("rb") as drawing:
+        # Small files (at most 1200 px a side): read whole, not streamed.
+        response = HttpResponse(drawing.read(), content_type="image/png")
     # The file behind an idea never changes (a new drawing is a new idea).
     response["Cache-Control"] = "private, max-age=86400, immutable"
     return response
