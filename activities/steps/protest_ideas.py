@@ -292,13 +292,13 @@ def context(session, step, *, screen, group=None):
         return group_ideas(session, step, group)
     view = view_of(state_of(session, step.key), KIND)
     result = {"ideas_view": view}
-    if screen == "projector":
+    if screen == "projector" and view == "ideas":
         columns = board(session, step, include_hidden=False)
         result["board"] = columns
         result["board_count"] = sum(len(column["ideas"]) for column in columns)
         result["any_crossed_out"] = any(i.crossed_out for c in columns for i in c["ideas"])
-        if view == "reflection":
-            result["reflection"] = _answers(session, step, shown_only=True)
+    elif screen == "projector" and view == "reflection":
+        result["reflection"] = _answers(session, step, shown_only=True)
     elif screen == "control":
         result["board"] = board(session, step, include_hidden=True, all_groups=True)
         result["reflection"] = _answers(session, step, shown_only=False)

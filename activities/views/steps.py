@@ -108,7 +108,10 @@ def idea_add(request, session, participant):
             drawing=upload.read() if upload is not None else None,
         )
     except SessionError as exc:
-        return _refused(request, session, participant, str(exc), idea_text=text)
+        # Without JavaScript the room comes back with the words typed (a
+        # drawing's caption stays out of the text-idea box).
+        typed = text if upload is None else ""
+        return _refused(request, session, participant, str(exc), idea_text=typed)
     if upload is not None:
         return _ok(request, session, _("Your drawing was added."), "group-ideas")
     return _ok(request, session, _("Your idea was added."), "group-ideas")
