@@ -35,6 +35,7 @@ class NicknameForm(forms.Form):
         label=_("Nickname"),
         max_length=NICKNAME_MAX * 2,  # trimmed and checked in clean_nickname
         help_text=_("Only your nickname is shown to others. Don't use your full name."),
+        error_messages={"required": _("Choose a nickname.")},
         widget=forms.TextInput(attrs={"autocomplete": "nickname", "maxlength": NICKNAME_MAX}),
     )
 
@@ -85,3 +86,9 @@ class TimerForm(forms.Form):
 
 class GroupSizeForm(forms.Form):
     group_size = forms.IntegerField(label=_("People per group"), min_value=2, max_value=50)
+
+
+class MaxParticipantsForm(forms.Form):
+    max_participants = forms.IntegerField(
+        label=_("Most people in the room"), min_value=1, max_value=10_000
+    )

@@ -137,6 +137,16 @@ class Session(models.Model):
     timer_ends_at = models.DateTimeField(_("timer ends"), null=True, blank=True)
     timer_paused_remaining = models.DurationField(_("time left (paused)"), null=True, blank=True)
     locked = models.BooleanField(_("room locked"), default=False)
+    approve_joins = models.BooleanField(
+        _("approve each join"),
+        default=False,
+        help_text=_("New participants wait until the facilitator lets them in."),
+    )
+    filter_nicknames = models.BooleanField(
+        _("filter nicknames"),
+        default=True,
+        help_text=_("Refuse nicknames that contain a word from the site's list."),
+    )
     group_size = models.PositiveSmallIntegerField(_("people per group"), default=4)
     max_participants = models.PositiveIntegerField(_("most participants"), default=500)
     # Where phones reach this server, e.g. https://w4r.example.org, for the QR code.
@@ -145,6 +155,10 @@ class Session(models.Model):
     version = models.PositiveBigIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Set when the participants' content was deleted (activities.retention);
+    # only the anonymous counts in `kept_counts` stay, e.g. {"participants": 28}.
+    purged_at = models.DateTimeField(_("participants' data deleted"), null=True, blank=True)
+    kept_counts = models.JSONField(_("anonymous counts"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -163,6 +177,10 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(status="ended") | Q(ended_at__isnull=True),
                 name="session_ended_at_only_when_ended",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="ended") | Q(purged_at__isnull=True),
+                name="session_purged_only_when_ended",
             ),
         ]
         verbose_name = _("session")
@@ -234,6 +252,14 @@ class Group(models.Model):
 
 class ParticipantQuerySet(models.QuerySet):
     def present(self):
+        """In the room: let in and not removed."""
+        return self.filter(removed_at__isnull=True, waiting=False)
+
+    def waiting_for_approval(self):
+        return self.filter(removed_at__isnull=True, waiting=True)
+
+    def counted(self):
+        """Everyone who holds a place in the room (present or waiting)."""
         return self.filter(removed_at__isnull=True)
 
 
@@ -253,8 +279,12 @@ class Participant(models.Model):
     )
     nickname = models.CharField(_("nickname"), max_length=30)
     # The nickname folded for comparison, so "Sam" and "sam " are one name.
-    nickname_key = models.CharField(max_length=30, editable=False)
+    # Folding can lengthen text ("ß" → "ss", "ﷺ" → 18 letters): see NICKNAME_KEY_MAX.
+    nickname_key = models.CharField(max_length=100, editable=False)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    # Waiting for the facilitator to let them in ("approve each join"); a
+    # refused participant is removed while still waiting.
+    waiting = models.BooleanField(_("waiting to be let in"), default=False)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
@@ -264,6 +294,10 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "nickname_key"], name="participant_unique_nickname"
+            ),
+            models.CheckConstraint(
+                condition=Q(waiting=False) | Q(group__isnull=True),
+                name="participant_waiting_has_no_group",
             ),
         ]
         verbose_name = _("participant")
@@ -275,6 +309,11 @@ class Participant(models.Model):
     @property
     def is_removed(self):
         return self.removed_at is not None
+
+    @property
+    def is_refused(self):
+        """Removed before being let in."""
+        return self.waiting and self.removed_at is not None
 
 
 # -- Steps 1 and 2 and the UDHR introduction: what the room writes, draws and taps --

@@ -28,3 +28,9 @@ def normalize_room_code(typed):
 
 def display_room_code(code):
     return f"{code[:3]}-{code[3:]}"
+
+
+def is_room_code(code):
+    """True when `code` has the stored form of a room code (checked before any
+    query, so a hostile URL never reaches the database)."""
+    return isinstance(code, str) and len(code) == LENGTH and all(char in ALPHABET for char in code)

@@ -13,21 +13,26 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import wordfilter
 from .live.bus import (
     CONTROL_ROSTER,
     CONTROL_STEP,
     EVERYTHING,
     GROUPS,
+    PARTICIPANTS_RECONNECT,
     PROJECTOR,
     STAGE,
+    admission_part,
     group_part,
     participant_part,
     publish_on_commit,
 )
 from .models import Group, Participant, Session
 from .roomcode import new_room_code
+from .textrules import TextRefused, clean_line
 
 NICKNAME_MAX = 30
+TITLE_MAX = 120
 
 
 class SessionError(Exception):
@@ -35,17 +40,21 @@ class SessionError(Exception):
 
 
 def clean_nickname(raw):
-    nickname = unicodedata.normalize("NFC", raw or "")
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in nickname):
-        raise SessionError(_("A nickname cannot contain control or invisible characters."))
-    nickname = " ".join(nickname.split())
-    if not nickname:
-        raise SessionError(_("Choose a nickname."))
-    if len(nickname) > NICKNAME_MAX:
-        raise SessionError(
-            _("A nickname can be at most %(max)d characters long.") % {"max": NICKNAME_MAX}
-        )
-    return nickname
+    """The nickname as stored (activities.textrules: no control or invisible
+    characters, spaces trimmed, at most NICKNAME_MAX characters)."""
+    try:
+        return clean_line(raw, max_length=NICKNAME_MAX)
+    except TextRefused as exc:
+        messages = {
+            "invisible": _("A nickname cannot contain control or invisible characters."),
+            "empty": _("Choose a nickname."),
+            "too_long": _("A nickname can be at most %(max)d characters long.")
+            % {"max": NICKNAME_MAX},
+        }
+        raise SessionError(messages[exc.code]) from None
+
+
+NICKNAME_KEY_MAX = 100  # Participant.nickname_key's length
 
 
 def nickname_key(nickname):
@@ -65,6 +74,10 @@ def _bump(session):
 def session_create(*, facilitator, case_version, activity_key, title="", group_size=4, origin=""):
     if case_version.content.activity(activity_key) is None:
         raise SessionError(_("This case has no such activity."))
+    try:
+        title = clean_line(title, max_length=TITLE_MAX, required=False)
+    except TextRefused as exc:
+        raise SessionError(str(exc)) from None
     for _attempt in range(10):
         try:
             with transaction.atomic():
@@ -104,11 +117,26 @@ def participant_join(*, session, nickname):
     if session.locked:
         raise SessionError(_("This room is locked. Ask the facilitator to unlock it."))
     nickname = clean_nickname(nickname)
+    if session.filter_nicknames and wordfilter.is_blocked(nickname):
+        raise SessionError(_("This nickname is not allowed here. Choose another."))
     key = nickname_key(nickname)
+    if len(key) > NICKNAME_KEY_MAX:  # a few characters unfold into dozens
+        raise SessionError(
+            _("A nickname can be at most %(max)d characters long.") % {"max": NICKNAME_MAX}
+        )
     if session.participants.filter(nickname_key=key).exists():
         raise SessionError(_("Someone in this room already has that nickname. Choose another."))
-    if session.participants.present().count() >= session.max_participants:
+    # Waiting participants hold a place too, so a flood of joins waiting for
+    # approval cannot grow past the cap either.
+    if session.participants.counted().count() >= session.max_participants:
         raise SessionError(_("This room is full."))
+    if session.approve_joins:
+        participant = Participant.objects.create(
+            session=session, nickname=nickname, nickname_key=key, waiting=True
+        )
+        _bump(session)
+        publish_on_commit(session, [CONTROL_ROSTER])
+        return participant
     group = _place_in_group(session)
     participant = Participant.objects.create(
         session=session, group=group, nickname=nickname, nickname_key=key
@@ -150,14 +178,24 @@ def session_go_to_step(*, session, step_key):
     return session
 
 
-def session_next_step(*, session):
+def _moved_on(session, from_step):
+    """True when the page that asked was showing another step: a replayed or
+    double-sent "next" must not skip a step."""
+    return from_step is not None and from_step != session.current_step
+
+
+def session_next_step(*, session, from_step=None):
+    if _moved_on(session, from_step):
+        return session
     step = session.activity.step_after(session.current_step)
     if step is None:
         raise SessionError(_("This is the last step."))
     return session_go_to_step(session=session, step_key=step.key)
 
 
-def session_previous_step(*, session):
+def session_previous_step(*, session, from_step=None):
+    if _moved_on(session, from_step):
+        return session
     step = session.activity.step_before(session.current_step)
     return session_go_to_step(session=session, step_key=step.key if step else "")
 
@@ -245,7 +283,7 @@ def session_regroup(*, session):
     Participant.objects.bulk_update(people, ["group"])
     session.groups.filter(number__gt=count).delete()
     _bump(session)
-    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, GROUPS])
+    publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR, GROUPS, PARTICIPANTS_RECONNECT])
     return session
 
 
@@ -262,7 +300,7 @@ def participant_move(*, participant, group):
     participant.group = group
     participant.save(update_fields=["group"])
     _bump(session)
-    parts = [CONTROL_ROSTER, group_part(group.pk)]
+    parts = [CONTROL_ROSTER, group_part(group.pk), participant_part(participant.pk)]
     if old_group_id:
         parts.append(group_part(old_group_id))
     publish_on_commit(session, parts)
@@ -290,6 +328,8 @@ def participant_remove(*, participant):
     participant.save(update_fields=["removed_at"])
     _bump(session)
     parts = [CONTROL_ROSTER, PROJECTOR, participant_part(participant.pk)]
+    if participant.waiting:  # refused: the waiting phone hears it
+        parts.append(admission_part(participant.pk))
     if participant.group_id:
         parts.append(group_part(participant.group_id))
     publish_on_commit(session, parts)
@@ -308,3 +348,93 @@ def session_end(*, session):
     _bump(session)
     publish_on_commit(session, EVERYTHING)
     return session
+
+
+# -- Who may join (docs/security.md) -------------------------------------------
+
+
+@transaction.atomic
+def session_set_approve_joins(*, session, approve_joins):
+    """Turn "approve each join" on or off. People already waiting keep
+    waiting until the facilitator lets them in or refuses them."""
+    session = _locked(session)
+    _require_open(session)
+    session.approve_joins = approve_joins
+    session.save(update_fields=["approve_joins"])
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER])
+    return session
+
+
+@transaction.atomic
+def session_set_nickname_filter(*, session, filter_nicknames):
+    session = _locked(session)
+    _require_open(session)
+    session.filter_nicknames = filter_nicknames
+    session.save(update_fields=["filter_nicknames"])
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER])
+    return session
+
+
+MAX_PARTICIPANTS_LIMIT = 10_000
+
+
+@transaction.atomic
+def session_set_max_participants(*, session, max_participants):
+    """The room's cap. Lowering it below the people already in removes
+    nobody; it only stops new joins."""
+    session = _locked(session)
+    _require_open(session)
+    if not 1 <= max_participants <= MAX_PARTICIPANTS_LIMIT:
+        raise SessionError(
+            _("A room holds between 1 and %(max)d people.") % {"max": MAX_PARTICIPANTS_LIMIT}
+        )
+    session.max_participants = max_participants
+    session.save(update_fields=["max_participants"])
+    _bump(session)
+    publish_on_commit(session, [CONTROL_ROSTER])
+    return session
+
+
+def _admit(session, participant):
+    group = _place_in_group(session)
+    participant.waiting = False
+    participant.group = group
+    participant.save(update_fields=["waiting", "group"])
+    return group
+
+
+@transaction.atomic
+def participant_admit(*, participant):
+    """Let a waiting participant in: they get a group and their phone moves on."""
+    session = _locked(participant.session)
+    _require_open(session)
+    participant = Participant.objects.get(pk=participant.pk)
+    if participant.is_removed:
+        raise SessionError(_("That person has been removed."))
+    if not participant.waiting:
+        return participant
+    group = _admit(session, participant)
+    _bump(session)
+    publish_on_commit(
+        session,
+        [CONTROL_ROSTER, PROJECTOR, group_part(group.pk), admission_part(participant.pk)],
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_admit_all(*, session):
+    """Let everyone waiting in, in the order they asked."""
+    session = _locked(session)
+    _require_open(session)
+    waiting = list(session.participants.waiting_for_approval().order_by("joined_at", "id"))
+    parts = {CONTROL_ROSTER, PROJECTOR}
+    for participant in waiting:
+        group = _admit(session, participant)
+        parts.update({group_part(group.pk), admission_part(participant.pk)})
+    if waiting:
+        _bump(session)
+        publish_on_commit(session, sorted(parts))
+    return waiting

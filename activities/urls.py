@@ -1,14 +1,20 @@
 from django.urls import path
 
-from .views import facilitator, participant, steps, stream
+from .views import facilitator, joining, participant, steps, stream
 
 urlpatterns = [
     path("", participant.home, name="home"),
+    path("privacy", participant.privacy, name="privacy"),
     path("join", participant.join, name="join"),
     path("join/<str:code>", participant.join_room, name="join_room"),
     path("r/<str:code>", participant.room, name="room"),
     path("r/<str:code>/events", stream.events, {"screen": "participant"}, name="room_events"),
     path("r/<str:code>/poll", stream.poll, {"screen": "participant"}, name="room_poll"),
+    path("r/<str:code>/admission", participant.admission, name="room_admission"),
+    path(
+        "r/<str:code>/waiting/events", stream.events, {"screen": "waiting"}, name="waiting_events"
+    ),
+    path("r/<str:code>/waiting/poll", stream.poll, {"screen": "waiting"}, name="waiting_poll"),
     path("sessions/", facilitator.dashboard, name="dashboard"),
     path("sessions/new", facilitator.session_create, name="session_create"),
     path("sessions/<str:code>/", facilitator.control, name="control"),
@@ -46,6 +52,17 @@ urlpatterns = [
         name="remove_participant",
     ),
     path("sessions/<str:code>/end", facilitator.end, name="end_session"),
+    # Who may join (activities/views/joining.py).
+    path("sessions/<str:code>/approve-joins", joining.approve_joins, name="approve_joins"),
+    path("sessions/<str:code>/nickname-filter", joining.nickname_filter, name="nickname_filter"),
+    path("sessions/<str:code>/max-participants", joining.max_participants, name="max_participants"),
+    path(
+        "sessions/<str:code>/people/<int:participant_id>/admit",
+        joining.admit,
+        name="admit_participant",
+    ),
+    path("sessions/<str:code>/admit-all", joining.admit_all, name="admit_all"),
+    path("sessions/<str:code>/delete-data", joining.delete_data, name="delete_data"),
     # Steps 1 and 2 and the UDHR introduction: what phones write, draw and tap...
     path("r/<str:code>/ideas", steps.idea_add, name="idea_add"),
     path("r/<str:code>/ideas/group", steps.group_ideas, name="group_ideas"),

@@ -7,6 +7,8 @@ loudly at start-up instead of being guessed at.
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +47,17 @@ def env_int(name, default, *, minimum=None):
     return number
 
 
+_RATE = re.compile(r"^[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]$")
+
+
+def env_rate(name, default):
+    """A rate such as "10/m" (ten a minute) or "60/15m" (sixty per quarter hour)."""
+    value = os.environ.get(name) or default
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name} must look like 10/m or 60/15m; got {value!r}")
+    return value
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -79,12 +92,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "django_ratelimit",
+    "axes",
     "activities",
     "letters",
 ]
 
+# The header middlewares sit above WhiteNoise so static files get the same
+# headers as pages; Axes comes last, as its documentation asks.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "w4r.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,8 +113,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "w4r.urls"
@@ -179,6 +200,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes counts failed sign-ins and locks out a (username, address) pair after
+# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_TIME; it must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+# Per account and address together: a stranger cannot lock a facilitator out
+# from elsewhere, and one school's address does not lock out its teachers.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Keep no log of successful sign-ins (addresses); failures are kept only
+# until their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "w4r.views.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -228,14 +267,46 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "w4r-live@localhost")
 
-# Security. Behind a TLS-terminating proxy set DJANGO_PROXY_SSL_HEADER=1.
+# Security (docs/security.md). Behind a TLS-terminating proxy set
+# DJANGO_PROXY_SSL_HEADER=1.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A facilitator signs in again after half a day, so a laptop left signed in
+# (or lost) does not open their sessions for weeks.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 12, minimum=1) * 60 * 60
 CSRF_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the page (hx-headers on <body>), never from the
+# cookie, so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Every script and style comes from our own static files: no inline code, no
+# eval, no other origin. The QR code is inline SVG markup, so images need
+# nothing but 'self'; the live stream and polling are same-origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Nothing in the app uses these browser features; nothing embedded may either.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(self), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), usb=(), "
+    "xr-spatial-tracking=(), browsing-topics=()"
+)
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 if env_bool("DJANGO_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if HTTPS:
@@ -247,9 +318,35 @@ if HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_NAME = "__Host-language"
+
+# Join floods (activities/floods.py). Counted in the cache: Redis when
+# REDIS_URL is set (atomic INCR, shared by every process), otherwise the
+# in-process LocMemCache, whose counters are atomic within the one process
+# that `make run` starts. A wrong room code counts strictly per address; a
+# join generously, since a whole school may share one address.
+RATELIMIT_USE_CACHE = "default"
+if not REDIS_URL:
+    # django-ratelimit warns that LocMemCache is per process; without Redis
+    # the app is one process (`make run`), where it is exactly right.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+W4R_WRONG_CODE_RATE = env_rate("W4R_WRONG_CODE_RATE", "10/m")
+W4R_JOIN_RATE = env_rate("W4R_JOIN_RATE", "600/m")
+W4R_LOGIN_RATE = env_rate("W4R_LOGIN_RATE", "60/15m")
+# A site-wide list of words refused in nicknames when a session's filter is
+# on (one word a line, "#" comments, "word*" for a prefix).
+W4R_BLOCKED_WORDS_FILE = Path(
+    os.environ.get("W4R_BLOCKED_WORDS_FILE", BASE_DIR / "activities" / "blocked_words.txt")
+)
+
+# Privacy: participants' content is deleted this many days after a session
+# ends (`manage.py purge_expired`, run daily); only anonymous counts stay.
+W4R_RETENTION_DAYS = env_int("W4R_RETENTION_DAYS", 30, minimum=1)
+# Who to ask about privacy, shown on /privacy (an e-mail address or a URL).
+W4R_PRIVACY_CONTACT = os.environ.get("W4R_PRIVACY_CONTACT", "")
 
 # Live sessions.
-ROOM_CODE_LENGTH = 6
 PARTICIPANT_COOKIE = "__Host-w4r-participant" if HTTPS else "w4r-participant"
 PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 2
 W4R_DEMO_FACILITATOR = env_bool("W4R_DEMO_FACILITATOR", DEBUG)
@@ -259,5 +356,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Axes logs every sign-in at INFO with the address: warnings (lockouts) only.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

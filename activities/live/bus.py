@@ -24,6 +24,8 @@ PROJECTOR = "projector"
 CONTROL_STEP = "control-step"
 CONTROL_ROSTER = "control-roster"
 EVERYTHING = (STAGE, GROUPS, PROJECTOR, CONTROL_STEP, CONTROL_ROSTER)
+# Not a part but an order: every phone reconnects (its group may have changed).
+PARTICIPANTS_RECONNECT = "participants"
 
 
 def group_part(group_id):
@@ -31,7 +33,15 @@ def group_part(group_id):
 
 
 def participant_part(participant_id):
+    """A phone's own channel. A message on it makes that phone reconnect, after
+    telling it why when it was removed: its group, or its right to be here,
+    changed, and a stream's subscriptions are fixed when it opens."""
     return f"participant:{participant_id}"
+
+
+def admission_part(participant_id):
+    """What a phone waiting to be let in shows ("approve each join")."""
+    return f"admission:{participant_id}"
 
 
 @cache

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from . import presence
-from .bus import CHANNEL, GROUPS
+from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT, participant_part
 from .render import render_part
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class Connection:
         self.participant_id = participant_id
         self.queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.closed = False
+        self.reconnect_pending = False
 
     def send(self, payload):
         if self.closed:
@@ -58,12 +59,23 @@ class Connection:
             self.close()
 
     def close(self):
+        """End the stream now, dropping what it has not sent yet."""
         if self.closed:
             return
         self.closed = True
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(_CLOSE)
+
+    def finish(self):
+        """End the stream once what is queued has been sent."""
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(_CLOSE)
+            self.closed = True
+        except asyncio.QueueFull:
+            self.close()
 
 
 class Room:
@@ -86,6 +98,10 @@ class Hub:
         self.loop = None
         self.rooms = {}
         self._tasks = set()
+        # With Redis configured: is this process hearing the channel? While
+        # it is not, other processes' changes do not reach its streams, so
+        # the keep-alive tells the pages to poll ("degraded") instead.
+        self.redis_listening = False
 
     # -- from any thread -------------------------------------------------
 
@@ -116,16 +132,30 @@ class Hub:
         if room is None:
             return
         parts = set(message["parts"])
-        for part, language in room.keys():
-            if part in parts or (GROUPS in parts and part.startswith("group:")):
+
+        def affected(part):
+            return part in parts or (GROUPS in parts and part.startswith("group:"))
+
+        listened = room.keys()
+        for key in list(room.rendered):
+            if affected(key[0]) and key not in listened:
+                del room.rendered[key]  # nobody to refresh it: never serve it stale
+        for part, language in listened:
+            if affected(part):
                 room.dirty.add((part, language))
-        if room.dirty and not room.flushing:
+        for conn in list(room.connections):
+            if conn.participant_id is not None and (
+                PARTICIPANTS_RECONNECT in parts or participant_part(conn.participant_id) in parts
+            ):
+                conn.reconnect_pending = True
+        reconnecting = any(conn.reconnect_pending for conn in room.connections)
+        if (room.dirty or reconnecting) and not room.flushing:
             room.flushing = True
             self._spawn(self._flush(room))
 
     async def _flush(self, room):
         try:
-            while room.dirty:
+            while room.dirty or any(conn.reconnect_pending for conn in room.connections):
                 await asyncio.sleep(COALESCE_SECONDS)  # let a burst of changes settle
                 keys, room.dirty = room.dirty, set()
                 for key in sorted(keys, key=_render_order):
@@ -137,6 +167,13 @@ class Hub:
                     for conn in list(room.connections):
                         if part in conn.parts and conn.language == language:
                             conn.send(payload)
+                            if part.startswith("participant:"):
+                                conn.reconnect_pending = False
+                                conn.finish()  # told it was removed: nothing more
+                for conn in list(room.connections):
+                    if conn.reconnect_pending:
+                        conn.reconnect_pending = False
+                        conn.finish()  # it reconnects with what it may now follow
         finally:
             room.flushing = False
 
@@ -191,7 +228,8 @@ class Hub:
     async def _keepalive(self):
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
-            ping = sse_event("ping", str(int(time.time())))
+            degraded = bool(settings.REDIS_URL) and not self.redis_listening
+            ping = sse_event("degraded" if degraded else "ping", str(int(time.time())))
             for room in list(self.rooms.values()):
                 for conn in list(room.connections):
                     conn.send(ping)
@@ -206,13 +244,16 @@ class Hub:
                 client = aioredis.Redis.from_url(settings.REDIS_URL)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    self.redis_listening = True
                     delay = 1
                     async for message in pubsub.listen():
                         if message["type"] == "message":
                             self.deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
+                self.redis_listening = False
                 raise
             except Exception:
+                self.redis_listening = False
                 log.warning("Redis subscription lost; retrying in %ss", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
@@ -222,9 +263,18 @@ class Hub:
 
 
 def _render_order(key):
-    # The phones' stage first: it is what most people are waiting for.
+    # A removed phone hears it before anything else; then the phones' stage,
+    # which is what most people are waiting for.
     part = key[0]
-    return (0 if part == "stage" else 1 if part.startswith("group:") else 2, part)
+    if part.startswith("participant:"):
+        rank = 0
+    elif part == "stage":
+        rank = 1
+    elif part.startswith("group:"):
+        rank = 2
+    else:
+        rank = 3
+    return (rank, part)
 
 
 def _render_in_worker(session_id, part, language):

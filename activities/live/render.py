@@ -7,11 +7,12 @@ builders, so a pushed update is exactly what a reload would show.
 from functools import lru_cache
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from .. import steps
+from .. import retention, steps
 from ..models import Group, Participant, Session
 from . import presence
 
@@ -19,6 +20,7 @@ PARTIALS = {
     "stage": ("stage", "activities/participant.html#stage"),
     "group": ("group", "activities/participant.html#group"),
     "bye": ("bye", "activities/participant.html#removed"),
+    "admission": ("admission", "activities/waiting.html#admission"),
     "projector": ("projector", "activities/projector.html#projector"),
     "control-step": ("control-step", "activities/control.html#control-step"),
     "control-roster": ("control-roster", "activities/control.html#control-roster"),
@@ -78,7 +80,7 @@ def roster_context(session):
     online = presence.connected(session.pk)
     for person in people:
         person.is_connected = person.pk in online
-    present = [person for person in people if not person.is_removed]
+    present = [person for person in people if not person.is_removed and not person.waiting]
     groups = list(session.groups.order_by("number"))
     by_group = {group.pk: [] for group in groups}
     unassigned = []
@@ -91,8 +93,11 @@ def roster_context(session):
         "groups": groups,
         "unassigned": unassigned,
         "present": present,
+        "waiting": [person for person in people if person.waiting and not person.is_removed],
         "removed": [person for person in people if person.is_removed],
         "connected_count": sum(1 for person in present if person.is_connected),
+        "retention_days": settings.W4R_RETENTION_DAYS,
+        "retention_date": retention.expiry_date(session),
     }
 
 
@@ -123,6 +128,11 @@ def render_part(session_id, part, language):
                 if person is None or not person.is_removed:
                     return None
                 name, html = _render("bye", {"session": session})
+            elif part.startswith("admission:"):
+                person = Participant.objects.filter(pk=int(part[10:]), session=session).first()
+                if person is None:
+                    return None
+                name, html = _render("admission", {"session": session, "participant": person})
             elif part == "projector":
                 name, html = _render("projector", projector_context(session))
             elif part == "control-step":

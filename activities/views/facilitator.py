@@ -10,10 +10,13 @@ from .. import services
 from ..forms import GroupSizeForm, SessionCreateForm, TimerForm
 from ..live.render import control_context, projector_context
 from ..models import Group, Session
+from ..roomcode import is_room_code
 
 
 def _own_session(request, code):
     """The session with this code, if the signed-in facilitator runs it."""
+    if not is_room_code(code):
+        raise Http404
     session = (
         Session.objects.filter(room_code=code, facilitator=request.user)
         .select_related("case_version__case")
@@ -107,14 +110,20 @@ def go_to_step(request, session):
     services.session_go_to_step(session=session, step_key=request.POST.get("step", ""))
 
 
+def _from_step(request):
+    """The step the page showed when the button was pressed ("from"), so a
+    replayed or double-sent click does not move twice; None if not sent."""
+    return request.POST.get("from")
+
+
 @_action
 def next_step(request, session):
-    services.session_next_step(session=session)
+    services.session_next_step(session=session, from_step=_from_step(request))
 
 
 @_action
 def previous_step(request, session):
-    services.session_previous_step(session=session)
+    services.session_previous_step(session=session, from_step=_from_step(request))
 
 
 @_action
@@ -154,11 +163,17 @@ def add_group(request, session):
     services.group_add(session=session)
 
 
+def _id(value):
+    """A database id from a form field, or 0: "²".isdigit() is True and
+    int() of 5,000 digits raises, so only short ASCII digits pass."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+
+
 @_action
 def move(request, session, participant_id):
     participant = get_object_or_404(session.participants, pk=participant_id)
-    group_id = request.POST.get("group", "")
-    group = get_object_or_404(Group, session=session, pk=int(group_id) if group_id.isdigit() else 0)
+    group = get_object_or_404(Group, session=session, pk=_id(request.POST.get("group")))
     services.participant_move(participant=participant, group=group)
 
 

@@ -11,6 +11,7 @@ from ..live import bus
 from ..live.hub import Connection, hub
 from ..live.render import render_part
 from ..models import Session
+from ..roomcode import is_room_code
 
 
 def _participant_parts(participant):
@@ -28,13 +29,19 @@ _SCREEN_PARTS = {
 
 def _who(request, code, screen):
     """(session, parts, participant id) this request may follow, or None."""
+    if not is_room_code(code):
+        return None
     session = Session.objects.filter(room_code=code).first()
     if session is None:
         return None
-    if screen == "participant":
+    if screen in ("participant", "waiting"):
         participant = current_participant(request, session)
         if participant is None or participant.is_removed:
             return None
+        if screen == "waiting" or participant.waiting:
+            # A phone waiting to be let in follows its own admission only;
+            # the waiting page keeps following it after, to hear "let in".
+            return session, [bus.admission_part(participant.pk)], None
         return session, _participant_parts(participant), participant.pk
     user = request.user
     if user.is_authenticated and session.facilitator_id == user.pk:

@@ -38,6 +38,7 @@
       self.listeners[type].forEach(function (fn) { es.addEventListener(type, fn); });
     });
     es.addEventListener("ping", markAlive);
+    es.addEventListener("degraded", markDegraded);
     es.onopen = function (event) {
       self.readyState = 1;
       self.failures = 0;
@@ -86,6 +87,14 @@
     if (event && event.lastEventId) version = event.lastEventId;
   }
 
+  // The server's process cannot hear the other processes (Redis is down):
+  // the stream is alive but may miss changes, so poll beside it.
+  var degradedAt = 0;
+  function markDegraded(event) {
+    markAlive(event);
+    degradedAt = Date.now();
+  }
+
   if (window.htmx) {
     htmx.createEventSource = function (url) { return new LiveSource(url); };
   }
@@ -103,6 +112,15 @@
   });
 
   document.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "bye") {
+      // Removed from the session: stop following it.
+      sources.forEach(function (source) { source.close(); });
+      live = null;
+      ["live-stage", "live-group"].forEach(function (id) {
+        var region = document.getElementById(id);
+        if (region) region.remove();
+      });
+    }
     startTimers(event.target);
     announce(event.target);
   });
@@ -136,7 +154,7 @@
       sources.forEach(function (source) { source.reconnect(); });
     }
     if (!silent) polling = false;
-    if (polling) poll();
+    if (polling || Date.now() - degradedAt < SILENT_MS) poll();
   }, POLL_MS);
 
   document.addEventListener("visibilitychange", function () {
