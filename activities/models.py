@@ -6,9 +6,11 @@ to the version it started with. Everything a session shows comes from that
 version's data through `activities.content`.
 """
 
+import os
 import secrets
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -325,9 +327,31 @@ class Participant(models.Model):
 # contributions leave every screen.
 
 
+class UploadsStorage(FileSystemStorage):
+    """Participants' uploads, in settings.UPLOADS_ROOT: outside MEDIA_ROOT, so
+    nothing serves them by name; a view that checks who asks reads them."""
+
+    @property
+    def base_location(self):
+        return settings.UPLOADS_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Participants' uploads have no public address.")
+
+
+_UPLOADS = UploadsStorage()
+
+
+def uploads_storage():
+    return _UPLOADS
+
+
 def _drawing_path(_idea, _filename):
-    # An unguessable name: the file is only ever served through a view that
-    # checks who is asking, but its name should not be guessable either.
+    # Unguessable as well, should a file ever be seen by name.
     return f"ideas/{secrets.token_urlsafe(18)}.png"
 
 
@@ -381,6 +405,7 @@ class Idea(models.Model):
     drawing = models.ImageField(
         _("drawing"),
         upload_to=_drawing_path,
+        storage=uploads_storage,
         blank=True,
         width_field="drawing_width",
         height_field="drawing_height",

@@ -36,8 +36,15 @@ def delete_people_and_groups(session):
     return counts
 
 
+def delete_step_contributions(session):
+    from .steps.common import purge_contributions
+
+    return purge_contributions(session)
+
+
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
+    delete_step_contributions,
     delete_people_and_groups,
 ]
 

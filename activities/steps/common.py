@@ -1,54 +1,39 @@
 """What the step kinds share: the facilitator's per-step choices, the rules
-for text people type, and the checks every participant's write goes through."""
-
-import unicodedata
+for text people type, the checks every participant's write goes through, and
+the deletion of what people wrote when the session's data is purged."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import textrules
 from ..live.bus import CONTROL_STEP, PROJECTOR, STAGE, publish_on_commit
 from ..models import Participant, StepState
 from ..services import SessionError, _bump, _locked, _require_open
-
-# Zero-width joiners shape Persian, Indic scripts and emoji; every other
-# invisible formatting character (bidi overrides, zero-width spaces) goes.
-_KEPT_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
+from ..textrules import TextRefused
 
 
 def clean_text(raw, *, max_length, multiline, what):
-    """`raw` as it may be stored: NFC, no control or invisible characters,
-    trimmed; newlines kept (at most one blank line in a row) when `multiline`.
-    Refuses NUL and text longer than `max_length` with a message naming `what`."""
-    text = unicodedata.normalize("NFC", raw or "")
-    if "\x00" in text:
-        raise SessionError(_("This text contains a character that is not allowed."))
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\u2029", "\n").replace("\t", " ")
-    kept = []
-    for char in text:
-        if char == "\n":
-            kept.append("\n" if multiline else " ")
-        elif unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
-            continue
-        elif unicodedata.category(char) == "Cf" and char not in _KEPT_FORMAT_CHARACTERS:
-            continue
-        else:
-            kept.append(char)
-    lines = [" ".join(line.split()) for line in "".join(kept).split("\n")]
-    text = "\n".join(lines).strip()
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    if len(text) > max_length:
-        raise SessionError(
-            ngettext(
-                "%(what)s can be at most %(max)d character long.",
-                "%(what)s can be at most %(max)d characters long.",
-                max_length,
-            )
-            % {"what": what, "max": max_length}
-        )
-    return text
+    """`raw` as it may be stored, by the app's text rules
+    (`activities.textrules`: NFC, no control or invisible characters, trimmed;
+    newlines kept when `multiline`), or "" when nothing is left. Refused text
+    raises SessionError with a message for the person; a text too long says
+    which (`what`: "An idea", "A reason"...)."""
+    clean = textrules.clean_text if multiline else textrules.clean_line
+    try:
+        # Spaces before the first word go too, not only blank lines.
+        return clean((raw or "").strip(), max_length=max_length, required=False)
+    except TextRefused as exc:
+        if exc.code == "too_long":
+            raise SessionError(
+                ngettext(
+                    "%(what)s can be at most %(max)d character long.",
+                    "%(what)s can be at most %(max)d characters long.",
+                    max_length,
+                )
+                % {"what": what, "max": max_length}
+            ) from None
+        raise SessionError(str(exc)) from None
 
 
 def state_of(session, step_key):
@@ -86,11 +71,13 @@ def step_of_kind(session, step_key, kind):
 
 def locked_participant_session(participant):
     """Lock the participant's session; the participant as stored now, who must
-    still be in the session and in a group."""
+    still be in the session (and let in, when the room asks for approval)."""
     session = _locked(participant.session)
     participant = Participant.objects.select_related("group").get(pk=participant.pk)
     if participant.is_removed:
         raise SessionError(_("You have left this session."))
+    if participant.waiting:
+        raise SessionError(_("Wait until the facilitator lets you in."))
     return session, participant
 
 
@@ -126,3 +113,33 @@ def step_set_view(*, session, step_key, view):
     _bump(session)
     publish_on_commit(session, [PROJECTOR, STAGE, CONTROL_STEP])
     return state
+
+
+def purge_contributions(session):
+    """Retention (activities.retention.PURGE_STEPS): delete what participants
+    wrote, drew, answered and tapped in the session's steps, drawings' files
+    included; keep anonymous counts."""
+    from ..models import GroupNote, Idea, ReflectionAnswer, UdhrTap
+
+    ideas = Idea.objects.filter(session=session)
+    counts = {
+        "ideas": ideas.count(),
+        "drawings": ideas.exclude(drawing="").count(),
+        "ideas_crossed_out": ideas.filter(crossed_out=True).count(),
+        "group_notes": GroupNote.objects.filter(session=session).count(),
+        "reflection_answers": ReflectionAnswer.objects.filter(session=session).count(),
+        "udhr_taps": UdhrTap.objects.filter(session=session).count(),
+    }
+    files = [(idea.drawing.storage, idea.drawing.name) for idea in ideas.exclude(drawing="")]
+    ideas.delete()
+    GroupNote.objects.filter(session=session).delete()
+    ReflectionAnswer.objects.filter(session=session).delete()
+    UdhrTap.objects.filter(session=session).delete()
+    StepState.objects.filter(session=session).delete()
+
+    def delete_files():
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return counts

@@ -31,7 +31,8 @@ from .participant import room_context
 
 
 def _phone(view):
-    """A view for a participant of the session `code`: anyone else is sent to
+    """A view for a participant of the session `code` who is in the room:
+    anyone else (removed, still waiting to be let in, or nobody) is sent to
     join (or, asking through htmx, refused)."""
 
     @wraps(view)
@@ -40,7 +41,7 @@ def _phone(view):
         if session is None:
             raise Http404
         participant = identity.current_participant(request, session)
-        if participant is None or participant.is_removed:
+        if participant is None or participant.is_removed or participant.waiting:
             if request.htmx:
                 return HttpResponse(status=403)
             return redirect("join_room", code)
@@ -181,6 +182,7 @@ def idea_drawing(request, code, idea_id):
         allowed = (
             viewer is not None
             and not viewer.is_removed
+            and not viewer.waiting
             and (
                 viewer.pk == idea.participant_id
                 or (viewer.group_id is not None and viewer.group_id == idea.participant.group_id)

@@ -25,7 +25,9 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (!form || !form.matches || !event.detail.successful) return;
+    var xhr = event.detail.xhr;
+    // A 422 is swapped as a message (above), which htmx then calls a success.
+    if (!form || !form.matches || !xhr || xhr.status < 200 || xhr.status >= 300) return;
     if (form.matches("form[data-reset-on-success]")) {
       form.querySelectorAll("textarea, input[type=text], input[type=file]").forEach(function (field) {
         field.value = "";

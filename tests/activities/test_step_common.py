@@ -5,10 +5,15 @@ import io
 import pytest
 from PIL import Image
 
+from activities import retention, services
+from activities.models import GroupNote, Idea, ReflectionAnswer, StepState, UdhrTap
 from activities.services import SessionError
 from activities.steps import drawings
 from activities.steps.common import clean_text
-from tests.factories import picture_bytes
+from activities.steps.protest_ideas import idea_add, idea_cross_out, reflection_answer_save
+from activities.steps.story import note_feature, note_save
+from activities.steps.udhr_intro import udhr_tap_set
+from tests.factories import at_step, join, live_session, picture_bytes
 
 
 def clean(raw, *, max_length=50, multiline=True):
@@ -16,32 +21,31 @@ def clean(raw, *, max_length=50, multiline=True):
 
 
 class TestCleanText:
-    def test_trims_and_collapses_spaces(self):
-        assert clean("  march   to the   square  ") == "march to the square"
+    """The step kinds apply the app's text rules (activities.textrules)."""
 
-    def test_keeps_newlines_in_long_text_but_no_runs_of_blank_lines(self):
-        assert clean("one\r\ntwo\n\n\n\n three ") == "one\ntwo\n\nthree"
+    def test_a_line_is_trimmed_with_single_spaces(self):
+        assert clean("  march   to the  square  ", multiline=False) == "march to the square"
 
-    def test_a_single_line_field_turns_newlines_into_spaces(self):
-        assert clean("one\ntwo", multiline=False) == "one two"
+    def test_long_text_keeps_its_lines(self):
+        assert clean("\n one  \r\n  two\r\n\nthree \n") == "one\n  two\n\nthree"
 
-    def test_refuses_nul(self):
-        with pytest.raises(SessionError, match="not allowed"):
-            clean("a\x00b")
+    def test_nothing_left_is_empty_not_refused(self):
+        assert clean("  \n \t ") == ""
 
-    @pytest.mark.parametrize("invisible", ["\u202e", "\u200b", "\x07", "\x1b", "\ufeff"])
-    def test_drops_control_and_invisible_characters(self, invisible):
-        assert clean(f"ab{invisible}c") == "abc"
+    @pytest.mark.parametrize("invisible", ["\x00", "\u202e", "\u200b", "\x07", "\ufeff", "\ufffd"])
+    def test_refuses_control_and_invisible_characters(self, invisible):
+        with pytest.raises(SessionError, match="control or invisible characters"):
+            clean(f"ab{invisible}c")
 
-    def test_keeps_the_joiners_scripts_and_emoji_need(self):
-        assert clean("می\u200cخواهم 👩\u200d👩\u200d👧") == "می\u200cخواهم 👩\u200d👩\u200d👧"
+    def test_keeps_a_joiner_between_emoji(self):
+        assert clean("👩\u200d💻 hackathon") == "👩\u200d💻 hackathon"
 
     def test_is_nfc(self):
         assert clean("e\u0301") == "\u00e9"
 
-    def test_the_limit_counts_the_cleaned_text(self):
+    def test_the_limit_counts_the_cleaned_text_and_names_the_field(self):
         assert clean("  " + "x" * 50 + "  ") == "x" * 50
-        with pytest.raises(SessionError, match="at most 50 characters"):
+        with pytest.raises(SessionError, match="A text can be at most 50 characters long"):
             clean("x" * 51)
 
 
@@ -113,3 +117,41 @@ class TestDrawings:
         monkeypatch.setattr(drawings, "MAX_PIXELS", 100 * 100)
         with pytest.raises(SessionError, match="too many pixels"):
             drawings.clean_drawing(picture_bytes(size=(101, 100)))
+
+
+@pytest.mark.django_db
+class TestRetention:
+    """Purging a session's data deletes what people wrote, drew, answered and
+    tapped in steps 1 and 2 and the UDHR introduction, files included."""
+
+    def test_everything_goes_and_anonymous_counts_stay(self, django_capture_on_commit_callbacks):
+        session = live_session(group_size=2)
+        ana, ben = join(session, "Zorblaxia"), join(session, "Quaxelot")
+        session = at_step(session, "udhr_intro")
+        udhr_tap_set(participant=ana, step_key="udhr", article=19, used=True)
+        session = at_step(session, "protest_ideas")
+        drawn = idea_add(participant=ana, step_key="protest", text="", drawing=picture_bytes())
+        idea_cross_out(idea=idea_add(participant=ben, step_key="protest", text="Zorblaxia march"))
+        reflection_answer_save(participant=ben, step_key="protest", question=0, text="Zorblaxia")
+        session = at_step(session, "story")
+        note_save(participant=ana, step_key="story", text="Zorblaxia thinks")
+        note_feature(session=session, step_key="story", group=ana.group)
+        storage, name = drawn.drawing.storage, drawn.drawing.name
+        services.session_end(session=session)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            session = retention.purge_session(session)
+
+        for model in (Idea, GroupNote, ReflectionAnswer, UdhrTap, StepState):
+            assert not model.objects.filter(session=session).exists(), model.__name__
+        assert not storage.exists(name)
+        assert session.kept_counts | {"participants": 0, "groups": 0} == {
+            "ideas": 2,
+            "drawings": 1,
+            "ideas_crossed_out": 1,
+            "group_notes": 1,
+            "reflection_answers": 1,
+            "udhr_taps": 1,
+            "participants": 0,
+            "groups": 0,
+        }

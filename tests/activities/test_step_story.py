@@ -103,7 +103,7 @@ class TestTheGroupsNote:
         assert len(save(ana, "x" * 2000).text) == 2000
         with pytest.raises(SessionError, match="at most 2000 characters"):
             save(ana, "x" * 2001)
-        with pytest.raises(SessionError, match="not allowed"):
+        with pytest.raises(SessionError, match="control or invisible"):
             save(ana, "\x00")
 
     def test_only_while_the_step_runs(self, room):
