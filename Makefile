@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres bench lint install install-test-deps clean
+.PHONY: run test test-sqlite test-postgres bench lint install install-test-deps install-bench-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,20 @@ test-sqlite: install
 
 test-postgres: install
 	.ci/with-postgres $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The load benchmark (docs/performance.md): both configurations, each phone
+# count in BENCH_N; not part of `make test` (a 20-phone smoke run is).
+BENCH_N ?= 100,500,1000,2000,4000
+BENCH_ARGS ?=
+install-bench-deps: install-test-deps
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing: nginx-light"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+
+bench: install install-bench-deps
+	mkdir -p var
+	$(PY) -m bench --phones $(BENCH_N) --json var/bench.json --out var/bench.md $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from . import presence
-from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT, participant_part
+from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT
 from .render import render_part
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 32
 KEEPALIVE_SECONDS = 15
 COALESCE_SECONDS = 0.01
+# A part that keeps changing waits this many times its last render's CPU time
+# before it renders again: the roster of a hall of 2,000 (half a second to
+# render) then takes at most a fifth of a core while people join.
+SLOW_RENDER_PAUSE = 4
 _CLOSE = object()
 
 
@@ -40,6 +44,15 @@ def sse_event(name, data, event_id=None):
     return (head + "".join(f"data: {line}\n" for line in lines) + "\n").encode()
 
 
+def sent_stamp():
+    """An SSE comment line with the time the hub starts fanning an update out
+    (epoch milliseconds). Browsers ignore comments; the benchmark (bench/) reads
+    it to split a phone's wait into the server's part and the delivery. It is
+    added per broadcast, outside the cached render, so an unchanged part still
+    compares equal and a reconnect's snapshot carries none."""
+    return b": sent %d\n" % int(time.time() * 1000)
+
+
 class Connection:
     def __init__(self, session_id, parts, *, language, participant_id=None):
         self.session_id = session_id
@@ -48,7 +61,6 @@ class Connection:
         self.participant_id = participant_id
         self.queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.closed = False
-        self.reconnect_pending = False
 
     def send(self, payload):
         if self.closed:
@@ -84,13 +96,32 @@ class Room:
     def __init__(self, session_id):
         self.session_id = session_id
         self.connections = set()
+        # (part, language) -> its connections: a change touches only the
+        # audiences it names, never a walk over every phone in the hall.
+        self.audiences = {}
         self.rendered = {}  # (part, language) -> bytes
         self.inflight = {}  # (part, language) -> Future of bytes
         self.dirty = set()
-        self.flushing = False
+        self.flushing = set()  # keys whose flush task is running
+        self.cost = {}  # (part, language) -> seconds its last render took
+
+    def add(self, conn):
+        self.connections.add(conn)
+        for part in conn.parts:
+            self.audiences.setdefault((part, conn.language), set()).add(conn)
+
+    def discard(self, conn):
+        self.connections.discard(conn)
+        for part in conn.parts:
+            key = (part, conn.language)
+            audience = self.audiences.get(key)
+            if audience is not None:
+                audience.discard(conn)
+                if not audience:
+                    del self.audiences[key]
 
     def keys(self):
-        return {(part, conn.language) for conn in self.connections for part in conn.parts}
+        return set(self.audiences)
 
 
 class Hub:
@@ -132,50 +163,66 @@ class Hub:
         if room is None:
             return
         parts = set(message["parts"])
-
-        def affected(part):
-            return part in parts or (GROUPS in parts and part.startswith("group:"))
-
-        listened = room.keys()
+        groups = GROUPS in parts
+        keys = [
+            key
+            for key in room.audiences
+            if key[0] in parts or (groups and key[0].startswith("group:"))
+        ]
         for key in list(room.rendered):
-            if affected(key[0]) and key not in listened:
-                del room.rendered[key]  # nobody to refresh it: never serve it stale
-        for part, language in listened:
-            if affected(part):
-                room.dirty.add((part, language))
-        for conn in list(room.connections):
-            if conn.participant_id is not None and (
-                PARTICIPANTS_RECONNECT in parts or participant_part(conn.participant_id) in parts
+            if key not in room.audiences and (
+                key[0] in parts or (groups and key[0].startswith("group:"))
             ):
-                conn.reconnect_pending = True
-        reconnecting = any(conn.reconnect_pending for conn in room.connections)
-        if (room.dirty or reconnecting) and not room.flushing:
-            room.flushing = True
-            self._spawn(self._flush(room))
+                del room.rendered[key]  # nobody to refresh it: never serve it stale
+        if PARTICIPANTS_RECONNECT in parts:
+            # Groups were dealt anew: every phone reconnects to follow its own.
+            for conn in list(room.connections):
+                if conn.participant_id is not None:
+                    conn.finish()
+        # Flush tasks start in render order, so a removed phone hears it first
+        # and the phones' stage is the first render the worker threads pick up.
+        for key in sorted(keys, key=_render_order):
+            room.dirty.add(key)
+            if key not in room.flushing:
+                room.flushing.add(key)
+                self._spawn(self._flush(room, key))
 
-    async def _flush(self, room):
+    async def _flush(self, room, key):
+        """Render one part for one audience and send it, again while it
+        keeps changing. Each part has its own task, so the stage never waits
+        behind the roster of a full hall. A burst of changes settles first;
+        a part slow to render waits SLOW_RENDER_PAUSE times its last render,
+        so a wave of joins cannot keep the server busy re-rendering the roster."""
         try:
-            while room.dirty or any(conn.reconnect_pending for conn in room.connections):
-                await asyncio.sleep(COALESCE_SECONDS)  # let a burst of changes settle
-                keys, room.dirty = room.dirty, set()
-                for key in sorted(keys, key=_render_order):
-                    payload = await self._render(room, key)
-                    if payload is None or room.rendered.get(key) == payload:
-                        continue
-                    room.rendered[key] = payload
-                    part, language = key
-                    for conn in list(room.connections):
-                        if part in conn.parts and conn.language == language:
+            while key in room.dirty:
+                await asyncio.sleep(
+                    max(COALESCE_SECONDS, SLOW_RENDER_PAUSE * room.cost.get(key, 0))
+                )
+                room.dirty.discard(key)
+                payload = await self._render(room, key)
+                if key[0].startswith("participant:"):
+                    # This phone's group or its right to be here changed: tell
+                    # it when it was removed, then end its stream so that it
+                    # reconnects with what it may now follow (or is refused).
+                    for conn in list(room.audiences.get(key, ())):
+                        if payload is not None:
                             conn.send(payload)
-                            if part.startswith("participant:"):
-                                conn.reconnect_pending = False
-                                conn.finish()  # told it was removed: nothing more
-                for conn in list(room.connections):
-                    if conn.reconnect_pending:
-                        conn.reconnect_pending = False
-                        conn.finish()  # it reconnects with what it may now follow
+                        conn.finish()
+                    continue
+                if payload is None or room.rendered.get(key) == payload:
+                    continue
+                room.rendered[key] = payload
+                stamped = sent_stamp() + payload
+                for conn in list(room.audiences.get(key, ())):
+                    conn.send(stamped)
         finally:
-            room.flushing = False
+            room.flushing.discard(key)
+            if (
+                not room.connections
+                and not room.flushing
+                and self.rooms.get(room.session_id) is room
+            ):
+                self.rooms.pop(room.session_id, None)
 
     async def _render(self, room, key):
         future = room.inflight.get(key)
@@ -184,7 +231,8 @@ class Hub:
             room.inflight[key] = future
             future.add_done_callback(lambda _f: room.inflight.pop(key, None))
         try:
-            return await asyncio.shield(future)
+            payload, room.cost[key] = await asyncio.shield(future)
+            return payload
         except Exception:
             log.exception("rendering %s for session %s failed", key, room.session_id)
             return None
@@ -195,7 +243,7 @@ class Hub:
         room = self.rooms.get(conn.session_id)
         if room is None:
             room = self.rooms[conn.session_id] = Room(conn.session_id)
-        room.connections.add(conn)
+        room.add(conn)
         first_in_room = conn.participant_id is not None and presence.arrive(
             conn.session_id, conn.participant_id
         )
@@ -217,8 +265,12 @@ class Hub:
                 yield payload
         finally:
             conn.closed = True
-            room.connections.discard(conn)
-            if not room.connections and not room.flushing:
+            room.discard(conn)
+            if (
+                not room.connections
+                and not room.flushing
+                and self.rooms.get(room.session_id) is room
+            ):
                 self.rooms.pop(conn.session_id, None)
             if conn.participant_id is not None and presence.leave(
                 conn.session_id, conn.participant_id
@@ -278,21 +330,23 @@ def _render_order(key):
 
 
 def _render_in_worker(session_id, part, language):
+    """(render_part's answer, CPU seconds the render took in this thread)."""
+    started = time.thread_time()
     try:
-        return render_part(session_id, part, language)
+        return render_part(session_id, part, language), time.thread_time() - started
     finally:
         # Worker threads outlive requests; give their connection back each time.
         close_old_connections()
 
 
 async def _render_payload(session_id, part, language):
-    rendered = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+    rendered, cost = await sync_to_async(_render_in_worker, thread_sensitive=False)(
         session_id, part, language
     )
     if rendered is None:
-        return None
+        return None, cost
     name, html, version = rendered
-    return sse_event(name, html, version)
+    return sse_event(name, html, version), cost
 
 
 hub = Hub()

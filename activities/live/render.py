@@ -88,6 +88,8 @@ def roster_context(session):
         by_group.get(person.group_id, unassigned).append(person)
     for group in groups:
         group.people = by_group[group.pk]
+        for person in group.people:
+            person.group_number = group.number
     return {
         "session": session,
         "groups": groups,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -173,7 +174,13 @@ def _id(value):
 @_action
 def move(request, session, participant_id):
     participant = get_object_or_404(session.participants, pk=participant_id)
-    group = get_object_or_404(Group, session=session, pk=_id(request.POST.get("group")))
+    if "group_number" in request.POST:  # the control view's number field
+        number = _id(request.POST["group_number"].strip())
+        group = Group.objects.filter(session=session, number=number).first()
+        if group is None:
+            raise services.SessionError(_("There is no group with that number."))
+    else:
+        group = get_object_or_404(Group, session=session, pk=_id(request.POST.get("group")))
     services.participant_move(participant=participant, group=group)
 
 

@@ -1,6 +1,7 @@
 """The live stream (SSE) and its polling fallback, for all three screens."""
 
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -56,9 +57,21 @@ def _stream_response(body):
     return response
 
 
+def _who_for_stream(request, code, screen):
+    """_who, then the database connection goes back at once: a stream lives
+    for hours and never touches the database again (the hub renders in its
+    own workers), but Django would only release the connection when the
+    response ends. With PostgreSQL's pool of 10 the eleventh phone waited
+    and failed; with SQLite each phone kept a connection open."""
+    try:
+        return _who(request, code, screen)
+    finally:
+        close_old_connections()
+
+
 @require_GET
 async def events(request, code, screen):
-    found = await sync_to_async(_who)(request, code, screen)
+    found = await sync_to_async(_who_for_stream)(request, code, screen)
     if found is None:
         return HttpResponseForbidden()
     session, parts, participant_id = found

@@ -537,7 +537,8 @@ def connected_count(control, count):
 
 def move_person(control, nickname, group_name):
     roster = control.locator("#live-control-roster")
-    roster.get_by_label(f"Move {nickname} to", exact=True).select_option(label=group_name)
+    number = group_name.removeprefix("Group ")
+    roster.get_by_label(f"Move {nickname} to group number", exact=True).fill(number)
     roster.get_by_role("button", name=f"Move {nickname}", exact=True).click()
 
 

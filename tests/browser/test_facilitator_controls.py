@@ -41,7 +41,7 @@ def test_a_locked_room_lets_nobody_new_in_until_unlocked(open_room, people):
     slow.get_by_label("Nickname").fill("Slow")
 
     roster.get_by_role("button", name="Lock the room").click()
-    expect(roster.locator(".badge")).to_have_text("Locked: nobody new can join")
+    expect(roster.get_by_text("Locked: nobody new can join")).to_be_visible()
     expect(roster.get_by_role("button", name="Unlock the room")).to_be_visible()
     expect(projector.locator("#live-projector")).to_contain_text("The room is locked.")
 
@@ -64,7 +64,7 @@ def test_a_locked_room_lets_nobody_new_in_until_unlocked(open_room, people):
 
     roster.get_by_role("button", name="Unlock the room").click()
     expect(roster.get_by_role("button", name="Lock the room")).to_be_visible()
-    expect(roster.locator(".badge")).to_have_count(0)
+    expect(roster.get_by_text("Locked: nobody new can join")).to_have_count(0)
     expect(projector.locator("#live-projector")).not_to_contain_text("The room is locked.")
 
     newcomer.reload()

@@ -1,0 +1,71 @@
+"""The bench's HTTP and SSE reading, on canned bytes."""
+
+from bench.client import (
+    Browser,
+    ChunkedDecoder,
+    fetched_on_load,
+    parse_events,
+    subresources,
+)
+
+
+class TestChunkedDecoder:
+    def test_chunks_split_anywhere_decode_the_same(self):
+        body = b"event: stage\ndata: <p>\xc3\xa9t\xc3\xa9</p>\n\n" * 3
+        wire = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:]))
+        for size in (1, 2, 3, 5, 64):
+            decoder = ChunkedDecoder()
+            out = b"".join(decoder.feed(wire[i : i + size]) for i in range(0, len(wire), size))
+            assert out == body
+
+    def test_the_last_chunk_ends_the_stream(self):
+        decoder = ChunkedDecoder()
+        assert decoder.feed(b"3\r\nabc\r\n0\r\n\r\n") == b"abc"
+        assert decoder.finished
+
+
+class TestParseEvents:
+    def test_the_hub_stamp_is_read_and_the_rest_kept_for_later(self):
+        text = ": sent 1700000000123\nevent: stage\nid: 7\ndata: <p>a</p>\ndata: b\n\nevent: gr"
+        events, rest = parse_events(text)
+        assert rest == "event: gr"
+        (event,) = events
+        assert event["name"] == "stage"
+        assert event["id"] == "7"
+        assert event["data"] == "<p>a</p>\nb"
+        assert event["sent"] == 1700000000.123
+
+    def test_retry_and_pings(self):
+        events, rest = parse_events("retry: 2500\n\nevent: ping\ndata: 1\n\n")
+        assert rest == ""
+        assert events[0]["retry"] == 2500 and events[0]["empty"]
+        assert events[1]["name"] == "ping" and events[1]["sent"] is None
+
+
+class TestWhatAPageFetches:
+    def test_stylesheets_scripts_and_images_once_each(self):
+        html = (
+            '<link rel="stylesheet" href="/static/w4r/app.1.css">'
+            '<script src="/static/vendor/htmx.2.js" defer></script>'
+            '<img src="/media/a.jpg" alt=""><img src="/media/a.jpg" alt="">'
+            '<img src="data:image/png;base64,xx" alt="">'
+        )
+        assert subresources(html) == [
+            "/static/w4r/app.1.css",
+            "/static/vendor/htmx.2.js",
+            "/media/a.jpg",
+        ]
+
+    def test_htmx_load_triggers_are_requests_after_a_push(self):
+        html = '<div hx-get="/r/ABC/draft?x=1&amp;y=2" hx-trigger="load"></div><a hx-get="/no">'
+        assert fetched_on_load(html) == ["/r/ABC/draft?x=1&y=2"]
+
+
+class TestCookies:
+    def test_set_and_delete(self):
+        browser = Browser("127.0.0.1", 1)
+        browser._store_cookies(["csrftoken=abc; Path=/; SameSite=Lax", "w4r-participant=1:x"])
+        assert browser.cookie_header() == "csrftoken=abc; w4r-participant=1:x"
+        browser._store_cookies(['sessionid=""; expires=Thu, 01 Jan 1970; Max-Age=0'])
+        browser._store_cookies(["csrftoken=; Max-Age=0"])
+        assert browser.cookie_header() == "w4r-participant=1:x"

@@ -1,0 +1,44 @@
+"""A small run of the real benchmark, so `make bench` cannot rot unnoticed:
+20 phones against the app started as production starts it (SQLite, one
+uvicorn process), every phase once, short. Only correctness is asserted
+here; speed is for `make bench` on a quiet machine."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_twenty_phones_follow_a_session_through_every_phase(tmp_path):
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "bench", "--config", "embedded", "--phones", "20", "--quick",
+        "--writes", "20", "--write-seconds", "2", "--rounds", "2", "--poll-seconds", "6",
+        "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "| SQLite, 1 uvicorn process | 20 |" in done.stdout
+    (result,) = json.loads(out.read_text())["results"]
+
+    assert result["errors"] == {}
+    assert result["locked"] == 0 and result["tracebacks"] == 0
+    assert result["join"]["connected"] == 20
+    # Every phone saw both step changes, and the hub stamped each broadcast.
+    assert result["fanout"]["stage"]["count"] == 40
+    assert result["fanout"]["server"]["count"] == 40
+    assert result["fanout"]["requests_per_phone"] == 0
+    writes = result["writes"]
+    assert (writes["acked"], writes["lost"], writes["duplicated"], writes["failed"]) == (
+        20,
+        0,
+        0,
+        0,
+    )
+    assert result["restart"]["affected"] == 20 and result["restart"]["never_back"] == 0
+    assert result["polling"]["unchanged"]["count"] + result["polling"]["changed"]["count"] > 0
+    page = result["page"]
+    assert 0 < page["warm_bytes"] < page["cold_bytes"]
+    assert page["encodings"] == ["br"]
