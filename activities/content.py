@@ -5,6 +5,7 @@ mapping from language code to string. `localize` picks the best one for the
 language being shown.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -35,15 +36,20 @@ def localize(value, *, default_language, language=None):
     return LocalizedText(value[first], first)
 
 
+# A language code as case packs write them (the schema's "language").
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
 def _is_text_mapping(value):
+    """A {language: text} mapping, not a piece of the pack such as a figure
+    ({"value": ..., "label": ...}) whose keys merely look short."""
     return (
         isinstance(value, dict)
         and value
         and all(
-            isinstance(key, str) and len(key) <= 8 and isinstance(text, str)
+            isinstance(key, str) and _LANGUAGE_CODE.match(key) and isinstance(text, str)
             for key, text in value.items()
         )
-        and all(key[:2].isalpha() and key[:2].islower() for key in value)
     )
 
 

@@ -36,6 +36,12 @@ def delete_people_and_groups(session):
     return counts
 
 
+def delete_letters(session):
+    from letters.retention import purge_letters
+
+    return purge_letters(session)
+
+
 def delete_step_contributions(session):
     from .steps.common import purge_contributions
 
@@ -44,6 +50,7 @@ def delete_step_contributions(session):
 
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
+    delete_letters,
     delete_step_contributions,
     delete_people_and_groups,
 ]

@@ -346,6 +346,10 @@ def session_end(*, session):
     session.timer_ends_at = session.timer_paused_remaining = None
     session.save(update_fields=["status", "ended_at", "timer_ends_at", "timer_paused_remaining"])
     _bump(session)
+    # Every session's final counts go into the campaign tally.
+    from letters.services import tally_refresh
+
+    tally_refresh(session=session)
     publish_on_commit(session, EVERYTHING)
     return session
 

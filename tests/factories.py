@@ -47,6 +47,41 @@ def join(session, nickname):
     return services.participant_join(session=session, nickname=nickname)
 
 
+def action_session(**kwargs):
+    """A live session showing its take-action step."""
+    session = live_session(**kwargs)
+    step = next(step for step in session.activity.steps if step.kind == "take_action")
+    return services.session_go_to_step(session=session, step_key=step.key)
+
+
+def writer(session, nickname="Ana", choice="name"):
+    """A participant who has made their safety choice."""
+    from letters.services import safety_choose
+
+    participant = join(session, nickname)
+    safety_choose(participant=participant, choice=choice)
+    return participant
+
+
+def write(participant, text="Dear Minister, free Maryia.", *, kind="authority", finish=False, **kw):
+    """A saved (and optionally finished) letter of `participant`."""
+    import uuid
+
+    from letters.services import letter_finish, letter_save
+
+    letter = letter_save(
+        participant=participant,
+        kind=kind,
+        client_key=kw.pop("client_key", None) or uuid.uuid4(),
+        revision=kw.pop("revision", 1),
+        text=text,
+        **kw,
+    )
+    if finish:
+        letter = letter_finish(participant=participant, letter_id=letter.pk)
+    return letter
+
+
 def step_of_kind(session, kind):
     """The first step of `kind` in the session's activity."""
     return next(step for step in session.activity.steps if step.kind == kind)

@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from activities import identity, services
 from activities.models import Case, CaseVersion, Group, Idea, ReflectionAnswer, Session
 from activities.steps.drawings import clean_drawing
+from letters.models import Letter, SessionAction, Tally
 from tests.factories import UserFactory, join, live_session, picture_bytes
 
 ROLES = (
@@ -181,6 +182,41 @@ def action(name, data=lambda w: {}, *extra):
 P1 = lambda w: w.p1.pk  # noqa: E731
 
 
+def P1_LETTER(w):  # noqa: N802
+    """A finished letter of P1 in session A (made inside each request's rollback)."""
+    import uuid
+
+    from django.utils import timezone
+
+    from letters.models import Letter, SafetyChoice
+
+    SafetyChoice.objects.get_or_create(participant=w.p1, defaults={"choice": "name"})
+    letter, _created = Letter.objects.get_or_create(
+        participant=w.p1,
+        client_key=uuid.UUID(int=1),
+        defaults={
+            "session": w.a,
+            "kind": "authority",
+            "text": "Dear Minister",
+            "words": 2,
+            "status": "finished",
+            "finished_at": timezone.now(),
+        },
+    )
+    return letter.pk
+
+
+def own_letter_only():
+    """A participant URL naming P1's letter: P1 only, not P1's group or session."""
+    expect = participant_url(own=302, others=404)
+    expect["other_group_participant"] = 404
+    return expect
+
+
+def letter_form(w):
+    return {"kind": "authority", "client_key": str(w.p1.pk), "revision": "1", "text": "Dear"}
+
+
 def running(step_key, url):
     """`url`, asked while session A runs step `step_key` (each visitor's
     transaction is rolled back, the step change with it)."""
@@ -231,6 +267,19 @@ MATRIX = {
     "room_admission": Entry(code_url("room_admission"), everyone(302)),
     "waiting_events": Entry(code_url("waiting_events"), participant_url(own=200, others=403)),
     "waiting_poll": Entry(code_url("waiting_poll"), participant_url(own=200, others=403)),
+    # Take action on phones (letters/views.py): the phone's own letters only.
+    "letters:panel": Entry(code_url("letters:panel"), participant_url(own=200, others=404)),
+    "letters:choose": Entry(
+        code_url("letters:choose"),
+        participant_url(own=302, others=404),
+        "post",
+        lambda w: {"choice": "name"},
+    ),
+    # Refused for P1 and P2 alike: nobody chose how to sign yet.
+    "letters:save": Entry(
+        code_url("letters:save"), participant_url(own=400, others=404), "post", letter_form
+    ),
+    "letters:reopen": Entry(code_url("letters:reopen", P1_LETTER), own_letter_only(), "post"),
     # Facilitators' pages.
     "dashboard": Entry(lambda w: reverse("dashboard"), signed_in(200)),
     "session_create": Entry(lambda w: reverse("session_create"), signed_in(400), "post"),
@@ -264,6 +313,14 @@ MATRIX = {
     "admit_participant": action("admit_participant", lambda w: {}, P1),
     "admit_all": action("admit_all"),
     "delete_data": action("delete_data", lambda w: {"confirm": "1"}),
+    "session_summary": Entry(code_url("session_summary"), facilitator_url()),
+    "letters:letters": Entry(code_url("letters:letters"), facilitator_url()),
+    "letters:print": Entry(code_url("letters:print"), facilitator_url()),
+    "letters:export_csv": Entry(code_url("letters:export_csv"), facilitator_url()),
+    "letters:export_zip": Entry(code_url("letters:export_zip"), facilitator_url()),
+    "letters:show_why": action("letters:show_why", lambda w: {"show": "1"}),
+    "letters:mark": action("letters:mark", lambda w: {"printed": "1"}),
+    "letters:hide": action("letters:hide", lambda w: {"hidden": "1"}, P1_LETTER),
     # Steps 1 and 2 and the UDHR introduction: phones (a refused text or
     # article answers the room page again, 400, to those who may write).
     "idea_add": Entry(
@@ -344,6 +401,12 @@ MATRIX = {
         admin_only(),
     ),
     "admin/(?P<url>.*)$": Entry(lambda w: "/admin/no/such/page/", admin_only(404)),
+    "admin:letters_tally_totals": Entry(
+        lambda w: reverse("admin:letters_tally_totals"), admin_only()
+    ),
+    "admin:letters_tally_totals_csv": Entry(
+        lambda w: reverse("admin:letters_tally_totals_csv"), admin_only()
+    ),
 }
 
 # The model admin's own pages, for every model registered in the admin.
@@ -357,8 +420,21 @@ ADMIN_OBJECTS = {
     AccessAttempt: lambda w: AccessAttempt.objects.first().pk,
     AccessLog: lambda w: AccessLog.objects.first().pk,
     AccessFailureLog: lambda w: AccessFailureLog.objects.first().pk,
+    Letter: P1_LETTER,
+    SessionAction: None,
+    Tally: None,
 }
-ADD_REFUSED = {Case, CaseVersion, Session, AccessAttempt, AccessLog, AccessFailureLog}
+ADD_REFUSED = {
+    Case,
+    CaseVersion,
+    Session,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+    Letter,
+    SessionAction,
+    Tally,
+}
 
 
 def _model_admin_entries():

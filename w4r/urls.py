@@ -67,6 +67,7 @@ urlpatterns = [
     path("accounts/", include(auth_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("activities.urls")),
+    path("", include("letters.urls")),
 ]
 
 # Case pictures and drawings are few and small: the app serves them itself,

@@ -1,7 +1,7 @@
 """The live stream (SSE) and its polling fallback, for all three screens."""
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -66,7 +66,10 @@ def _who_for_stream(request, code, screen):
     try:
         return _who(request, code, screen)
     finally:
-        close_old_connections()
+        # The stream may stay open for an hour: give the connection back now.
+        # (Inside a transaction, as in tests, there is nothing to give back.)
+        if not connection.in_atomic_block:
+            close_old_connections()
 
 
 @require_GET

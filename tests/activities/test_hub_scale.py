@@ -163,7 +163,7 @@ def test_the_stream_still_ends_with_its_room(fresh_hub):
     assert fresh_hub.rooms == {}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_stream_gives_its_database_connection_back_before_streaming(monkeypatch, rf):
     from activities.identity import remember
     from activities.views import stream as stream_views
