@@ -406,6 +406,62 @@ class MatchPair(models.Model):
     made_by = models.ForeignKey(
         Participant,
         verbose_name=_("made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["exercise", "group", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "group", "experience", "right"], name="match_pair_unique"
+            ),
+        ]
+        verbose_name = _("pair")
+        verbose_name_plural = _("pairs")
+
+    def __str__(self):
+        return f"{self.group}: {self.experience} ↔ {self.right}"
+
+
+class ClosingAnswer(models.Model):
+    """A participant's answer to the exercise's closing question."""
+
+    exercise = models.ForeignKey(
+        MatchingExercise,
+        verbose_name=_("exercise"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="closing_answers",
+    )
+    text = models.TextField(_("answer"), max_length=500)
+    shown_on_projector = models.BooleanField(_("shown on the projector"), default=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["exercise", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "participant"], name="closing_answer_one_per_participant"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="closing_answer_not_empty"),
+        ]
+        verbose_name = _("closing answer")
+        verbose_name_plural = _("closing answers")
+
+    def __str__(self):
+        return self.text[:50]
+
+
 # -- Steps 1 and 2 and the UDHR introduction: what the room writes, draws and taps --
 #
 # Everything below belongs to one step of a session, named by its key in the
@@ -460,31 +516,6 @@ class StepState(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-    )
-    created_at = models.DateTimeField(_("made"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["exercise", "group", "created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["exercise", "group", "experience", "right"], name="match_pair_unique"
-            ),
-        ]
-        verbose_name = _("pair")
-        verbose_name_plural = _("pairs")
-
-    def __str__(self):
-        return f"{self.group}: {self.experience} ↔ {self.right}"
-
-
-class ClosingAnswer(models.Model):
-    """A participant's answer to the exercise's closing question."""
-
-    exercise = models.ForeignKey(
-        MatchingExercise,
-        verbose_name=_("exercise"),
-        on_delete=models.CASCADE,
-        related_name="answers",
     )
     shown_backgrounds = models.JSONField(_("background pages open to participants"), default=list)
 
@@ -569,26 +600,6 @@ class ReflectionAnswer(models.Model):
         Participant,
         verbose_name=_("participant"),
         on_delete=models.CASCADE,
-        related_name="closing_answers",
-    )
-    text = models.TextField(_("answer"), max_length=500)
-    shown_on_projector = models.BooleanField(_("shown on the projector"), default=False)
-    created_at = models.DateTimeField(_("written"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-
-    class Meta:
-        ordering = ["exercise", "created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["exercise", "participant"], name="closing_answer_one_per_participant"
-            ),
-            models.CheckConstraint(condition=~Q(text=""), name="closing_answer_not_empty"),
-        ]
-        verbose_name = _("closing answer")
-        verbose_name_plural = _("closing answers")
-
-    def __str__(self):
-        return self.text[:50]
         related_name="reflection_answers",
     )
     question = models.PositiveSmallIntegerField(_("question"))

@@ -348,6 +348,7 @@ MATRIX = {
     "matching_answers_all": action("matching_answers_all", lambda w: {"shown": "1"}, MATCHING),
     "matching_answer_shown": action(
         "matching_answer_shown", lambda w: {"shown": "1"}, lambda w: 999
+    ),
     # Steps 1 and 2 and the UDHR introduction: phones (a refused text or
     # article answers the room page again, 400, to those who may write).
     "idea_add": Entry(
