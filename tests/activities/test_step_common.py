@@ -145,13 +145,12 @@ class TestRetention:
         for model in (Idea, GroupNote, ReflectionAnswer, UdhrTap, StepState):
             assert not model.objects.filter(session=session).exists(), model.__name__
         assert not storage.exists(name)
-        assert session.kept_counts | {"participants": 0, "groups": 0} == {
+        # Other step kinds keep counts of their own beside these.
+        assert session.kept_counts.items() >= {
             "ideas": 2,
             "drawings": 1,
             "ideas_crossed_out": 1,
             "group_notes": 1,
             "reflection_answers": 1,
             "udhr_taps": 1,
-            "participants": 0,
-            "groups": 0,
-        }
+        }.items()
