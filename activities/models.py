@@ -6,7 +6,11 @@ to the version it started with. Everything a session shows comes from that
 version's data through `activities.content`.
 """
 
+import os
+import secrets
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -456,3 +460,224 @@ class ClosingAnswer(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+# -- Steps 1 and 2 and the UDHR introduction: what the room writes, draws and taps --
+#
+# Everything below belongs to one step of a session, named by its key in the
+# case pack. Ideas, notes and answers follow their author: the group a
+# contribution shows in is its author's group now (regrouping deletes
+# groups, never what people wrote), and a removed participant's
+# contributions leave every screen.
+
+
+class UploadsStorage(FileSystemStorage):
+    """Participants' uploads, in settings.UPLOADS_ROOT: outside MEDIA_ROOT, so
+    nothing serves them by name; a view that checks who asks reads them."""
+
+    @property
+    def base_location(self):
+        return settings.UPLOADS_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Participants' uploads have no public address.")
+
+
+_UPLOADS = UploadsStorage()
+
+
+def uploads_storage():
+    return _UPLOADS
+
+
+def _drawing_path(_idea, _filename):
+    # Unguessable as well, should a file ever be seen by name.
+    return f"ideas/{secrets.token_urlsafe(18)}.png"
+
+
+class StepState(models.Model):
+    """What the facilitator has chosen for one step of a session: what the
+    projector shows, which group's note is on it, which background pages the
+    phones may read. A step nobody touched has no row and shows its defaults."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="step_states"
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    view = models.CharField(_("projector shows"), max_length=20, blank=True)
+    featured_group = models.ForeignKey(
+        Group,
+        verbose_name=_("group note on the projector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shown_backgrounds = models.JSONField(_("background pages open to participants"), default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "step_key"], name="step_state_unique_step"),
+        ]
+        verbose_name = _("step state")
+        verbose_name_plural = _("step states")
+
+    def __str__(self):
+        return f"{self.session} · {self.step_key}"
+
+
+class Idea(models.Model):
+    """A way to protest that a participant wrote or drew (step 1)."""
+
+    class Tag(models.TextChoices):
+        ASSEMBLY = "assembly", _("Freedom of assembly")
+        EXPRESSION = "expression", _("Freedom of expression")
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="ideas"
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("author"), on_delete=models.CASCADE, related_name="ideas"
+    )
+    # The idea in words, or the caption of a drawing.
+    text = models.TextField(_("idea"), blank=True)
+    drawing = models.ImageField(
+        _("drawing"),
+        upload_to=_drawing_path,
+        storage=uploads_storage,
+        blank=True,
+        width_field="drawing_width",
+        height_field="drawing_height",
+    )
+    drawing_width = models.PositiveIntegerField(null=True, blank=True)
+    drawing_height = models.PositiveIntegerField(null=True, blank=True)
+    about_assembly = models.BooleanField(_("about freedom of assembly"), default=False)
+    about_expression = models.BooleanField(_("about freedom of expression"), default=False)
+    crossed_out = models.BooleanField(_("crossed out"), default=False)
+    crossed_out_reason = models.CharField(_("reason for crossing out"), max_length=200, blank=True)
+    hidden = models.BooleanField(_("hidden from the projector"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["session", "step_key"], name="idea_session_step")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(drawing=""), name="idea_has_text_or_drawing"
+            ),
+            models.CheckConstraint(
+                condition=Q(crossed_out=True) | Q(crossed_out_reason=""),
+                name="idea_reason_only_when_crossed_out",
+            ),
+        ]
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+
+    def __str__(self):
+        return self.text[:60] or str(_("drawing"))
+
+    @property
+    def is_marked(self):
+        """Once the facilitator has tagged, crossed out or hidden an idea, its
+        author can no longer change it: the plenary talks about what it saw."""
+        return self.about_assembly or self.about_expression or self.crossed_out or self.hidden
+
+
+class ReflectionAnswer(models.Model):
+    """A participant's answer to one of a step's reflection questions."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="reflection_answers",
+    )
+    question = models.PositiveSmallIntegerField(_("question"))
+    text = models.TextField(_("answer"))
+    shown_on_projector = models.BooleanField(_("shown on the projector"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["question", "updated_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "step_key", "question"], name="reflection_answer_unique"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="reflection_answer_not_empty"),
+        ]
+        verbose_name = _("reflection answer")
+        verbose_name_plural = _("reflection answers")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class GroupNote(models.Model):
+    """One member's part of their group's shared note for a step (step 2).
+
+    The group's note is its members' parts together. Each member writes only
+    their own part, so two members typing at once each save their own row and
+    neither can overwrite the other's words.
+    """
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
+    )
+    text = models.TextField(_("thoughts"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["participant__joined_at", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "step_key"], name="group_note_one_part_per_member"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="group_note_not_empty"),
+        ]
+        verbose_name = _("group note")
+        verbose_name_plural = _("group notes")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class UdhrTap(models.Model):
+    """ "I used this right today": one participant, one article of the UDHR."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.PositiveSmallIntegerField(_("article"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "step_key", "article"], name="udhr_tap_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(article__gte=1) & Q(article__lte=30), name="udhr_tap_article_range"
+            ),
+        ]
+        verbose_name = _("right used today")
+        verbose_name_plural = _("rights used today")
+
+    def __str__(self):
+        return f"{self.participant} · {self.article}"

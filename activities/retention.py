@@ -46,12 +46,17 @@ def delete_matching(session):
     from .steps.matching.retention import purge_matching
 
     return purge_matching(session)
+def delete_step_contributions(session):
+    from .steps.common import purge_contributions
+
+    return purge_contributions(session)
 
 
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
     delete_letters,
     delete_matching,
+    delete_step_contributions,
     delete_people_and_groups,
 ]
 

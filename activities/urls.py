@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import facilitator, joining, participant, stream, summary
+from .views import facilitator, joining, participant, steps, stream, summary
 
 urlpatterns = [
     path("", participant.home, name="home"),
@@ -66,4 +66,36 @@ urlpatterns = [
     path("sessions/<str:code>/summary", summary.summary, name="session_summary"),
     # Step kinds' own requests.
     path("", include("activities.steps.matching.urls")),
+    # Steps 1 and 2 and the UDHR introduction: what phones write, draw and tap...
+    path("r/<str:code>/ideas", steps.idea_add, name="idea_add"),
+    path("r/<str:code>/ideas/group", steps.group_ideas, name="group_ideas"),
+    path("r/<str:code>/ideas/<int:idea_id>", steps.idea_edit, name="idea_edit"),
+    path("r/<str:code>/ideas/<int:idea_id>/drawing", steps.idea_drawing, name="idea_drawing"),
+    path("r/<str:code>/answers", steps.reflection_answers, name="reflection_answers"),
+    path("r/<str:code>/note", steps.group_note, name="group_note"),
+    path("r/<str:code>/rights", steps.udhr_rights, name="udhr_rights"),
+    path("r/<str:code>/rights/<int:article>", steps.udhr_tap, name="udhr_tap"),
+    # ...and what the facilitator does with it.
+    path("sessions/<str:code>/ideas/<int:idea_id>/tag", steps.idea_tag, name="idea_tag"),
+    path(
+        "sessions/<str:code>/ideas/<int:idea_id>/cross-out",
+        steps.idea_cross_out,
+        name="idea_cross_out",
+    ),
+    path(
+        "sessions/<str:code>/ideas/<int:idea_id>/restore", steps.idea_restore, name="idea_restore"
+    ),
+    path("sessions/<str:code>/ideas/<int:idea_id>/hide", steps.idea_hide, name="idea_hide"),
+    path("sessions/<str:code>/answers/<int:answer_id>/show", steps.answer_show, name="answer_show"),
+    path("sessions/<str:code>/steps/<str:step_key>/view", steps.step_view, name="step_view"),
+    path(
+        "sessions/<str:code>/steps/<str:step_key>/feature",
+        steps.note_feature,
+        name="note_feature",
+    ),
+    path(
+        "sessions/<str:code>/steps/<str:step_key>/background",
+        steps.background_show,
+        name="background_show",
+    ),
 ]

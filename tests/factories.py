@@ -1,7 +1,9 @@
+import io
 from pathlib import Path
 
 import factory
 from django.contrib.auth import get_user_model
+from PIL import Image
 
 from activities import services
 from activities.casepacks.loader import load_pack
@@ -104,3 +106,23 @@ def pair(person, experience, right, step_key=MATCHING_STEP):
         experience=experience,
         right=right,
     )
+def step_of_kind(session, kind):
+    """The first step of `kind` in the session's activity."""
+    return next(step for step in session.activity.steps if step.kind == kind)
+
+
+def at_step(session, kind):
+    """Go to the first step of `kind`; the session as it is then."""
+    return services.session_go_to_step(session=session, step_key=step_of_kind(session, kind).key)
+
+
+def picture_bytes(*, size=(120, 90), image_format="PNG", colour=(200, 20, 40, 255)):
+    """A small picture, as a phone would send it."""
+    image = Image.new(
+        "RGBA" if image_format == "PNG" else "RGB",
+        size,
+        colour[: 4 if image_format == "PNG" else 3],
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format)
+    return buffer.getvalue()

@@ -20,14 +20,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
 from django.core import signing
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from activities import identity, services
-from activities.models import Case, CaseVersion, Group, Session
+from activities.models import Case, CaseVersion, Group, Idea, ReflectionAnswer, Session
+from activities.steps.drawings import clean_drawing
 from letters.models import Letter, SessionAction, Tally
-from tests.factories import UserFactory, join, live_session
+from tests.factories import UserFactory, join, live_session, picture_bytes
 
 ROLES = (
     "nobody",
@@ -217,6 +219,44 @@ def letter_form(w):
     return {"kind": "authority", "client_key": str(w.p1.pk), "revision": "1", "text": "Dear"}
 
 
+def running(step_key, url):
+    """`url`, asked while session A runs step `step_key` (each visitor's
+    transaction is rolled back, the step change with it)."""
+
+    def at_step(w):
+        services.session_go_to_step(session=w.a, step_key=step_key)
+        return url(w)
+
+    return at_step
+
+
+def p1_idea(w, *, drawing=False):
+    """An idea P1 wrote (or drew) in step 1 of session A; its id."""
+    idea = Idea(session=w.a, step_key="protest", participant=w.p1, text="" if drawing else "Idea")
+    if drawing:
+        idea.drawing.save("d.png", ContentFile(clean_drawing(picture_bytes()).png), save=False)
+    idea.save()
+    return idea.pk
+
+
+def p1_answer(w):
+    return ReflectionAnswer.objects.create(
+        session=w.a, step_key="protest", participant=w.p1, question=0, text="Answer"
+    ).pk
+
+
+def member_url(*, own, others=302, other_group=None):
+    """A phone URL of a step: P1's group (and P2's, unless `other_group`)."""
+    expect = participant_url(own=own, others=others)
+    if other_group is not None:
+        expect["other_group_participant"] = other_group
+    return expect
+
+
+IDEA = lambda w: p1_idea(w)  # noqa: E731
+STEP_1 = lambda w: "protest"  # noqa: E731
+STEP_2 = lambda w: "story"  # noqa: E731
+
 MATRIX = {
     # Participants' pages.
     "home": Entry(lambda w: reverse("home"), everyone(200)),
@@ -308,6 +348,44 @@ MATRIX = {
     "matching_answers_all": action("matching_answers_all", lambda w: {"shown": "1"}, MATCHING),
     "matching_answer_shown": action(
         "matching_answer_shown", lambda w: {"shown": "1"}, lambda w: 999
+    ),
+    # Steps 1 and 2 and the UDHR introduction: phones (a refused text or
+    # article answers the room page again, 400, to those who may write).
+    "idea_add": Entry(
+        running("protest", code_url("idea_add")),
+        member_url(own=400),
+        "post",
+        lambda w: {"step": "protest", "text": " "},
+    ),
+    "group_ideas": Entry(running("protest", code_url("group_ideas")), member_url(own=200)),
+    "idea_edit": Entry(
+        running("protest", code_url("idea_edit", IDEA)), member_url(own=200, other_group=404)
+    ),
+    "idea_drawing": Entry(
+        code_url("idea_drawing", lambda w: p1_idea(w, drawing=True)),
+        {**everyone(404), "participant": 200, "facilitator": 200},
+    ),
+    "reflection_answers": Entry(
+        running("protest", code_url("reflection_answers")), member_url(own=200)
+    ),
+    "group_note": Entry(running("story", code_url("group_note")), member_url(own=200)),
+    "udhr_rights": Entry(running("udhr", code_url("udhr_rights")), member_url(own=200)),
+    "udhr_tap": Entry(
+        running("udhr", code_url("udhr_tap", lambda w: 31)),
+        member_url(own=400),
+        "post",
+        lambda w: {"step": "udhr", "used": "1"},
+    ),
+    # ...and the facilitator.
+    "idea_tag": action("idea_tag", lambda w: {"tag": "assembly", "on": "1"}, IDEA),
+    "idea_cross_out": action("idea_cross_out", lambda w: {"reason": "Banned"}, IDEA),
+    "idea_restore": action("idea_restore", lambda w: {}, IDEA),
+    "idea_hide": action("idea_hide", lambda w: {"hidden": "1"}, IDEA),
+    "answer_show": action("answer_show", lambda w: {"shown": "1"}, p1_answer),
+    "step_view": action("step_view", lambda w: {"view": "ideas"}, STEP_1),
+    "note_feature": action("note_feature", lambda w: {"group": w.g1.pk}, STEP_2),
+    "background_show": action(
+        "background_show", lambda w: {"key": "right-to-peaceful-protest", "shown": "1"}, STEP_2
     ),
     # Accounts.
     "login": Entry(lambda w: reverse("login"), everyone(200)),

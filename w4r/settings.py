@@ -239,6 +239,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", DATA_DIR / "media"))
+# Participants' uploads (drawings) live outside MEDIA_ROOT, which /media/ (or a
+# proxy in front) serves to anyone: only views that check who asks read them.
+UPLOADS_ROOT = Path(os.environ.get("W4R_UPLOADS_ROOT", DATA_DIR / "uploads"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,9 +3,11 @@
 A case pack's steps name a kind; a kind is a folder of templates
 (`templates/activities/steps/<kind>/{participant,projector,control,group}.html`)
 and, when it needs more than the pack's texts, a module here with a
-`context(session, step)` function. A kind without its own template for a
-screen falls back to the generic one, which shows the pack's texts: the
-title, what to read aloud, the participants' text and the questions.
+`context(session, step, *, screen, group=None)` function (and optionally
+`personal_context(session, step, participant)` and `summary(session, step)`).
+A kind without its own template for a screen falls back to the generic one,
+which shows the pack's texts: the title, what to read aloud, the
+participants' text and the questions.
 """
 
 from functools import cache
@@ -50,6 +52,20 @@ def kind_context(session, step, *, screen, group=None):
     if module is None or not hasattr(module, "context"):
         return {}
     return module.context(session, step, screen=screen, group=group)
+
+
+def kind_personal_context(session, step, participant):
+    """What one phone shows of its own in a step (its answers, its part of a
+    note, the rights it tapped): never pushed, since a push is rendered once
+    for the whole room. The participant's page renders it in place, and the
+    kind's views render the same templates with it when a phone asks.
+
+    A kind module defines `personal_context(session, step, participant)`.
+    """
+    module = _module(step.kind)
+    if module is None or not hasattr(module, "personal_context"):
+        return {}
+    return module.personal_context(session, step, participant)
 
 
 def templates(step):

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from w4r.views import too_many_tries
 
-from .. import floods, identity, services
+from .. import floods, identity, services, steps
 from ..forms import NicknameForm, RoomCodeForm
 from ..live.render import group_context, stage_context
 from ..models import Participant, Session
@@ -147,10 +147,18 @@ def room(request, code):
         return render(
             request, "activities/waiting.html", {"session": session, "participant": participant}
         )
+    return render(request, "activities/participant.html", room_context(session, participant))
+
+
+def room_context(session, participant):
+    """The participant's whole page: the room's stage, the group's panel and,
+    rendered in place, what this phone shows of its own."""
     context = group_context(session, participant.group)
     context.update(stage_context(session))
     context["participant"] = participant
-    return render(request, "activities/participant.html", context)
+    if session.step is not None and not session.is_ended:
+        context.update(steps.kind_personal_context(session, session.step, participant))
+    return context
 
 
 @require_GET

@@ -45,6 +45,12 @@ class TestPurge:
             "messages": 0,
             "match_pairs": 0,
             "closing_answers": 0,
+            "ideas": 0,
+            "drawings": 0,
+            "ideas_crossed_out": 0,
+            "group_notes": 0,
+            "reflection_answers": 0,
+            "udhr_taps": 0,
         }
         assert session.purged_at is not None
         assert session.room_code and session.case_version_id  # the session row stays
