@@ -381,7 +381,7 @@ class TestSummary:
         assert part["ideas"] == 3 and part["drawings"] == 1 and part["authors"] == 3
         assert part["crossed_out"] == 1 and part["assembly"] == 1 and part["expression"] == 1
         assert part["answers"] == 1
-        html = render_to_string(part["template"], part)
+        html = render_to_string(part["template"], {"part": part})
         assert "3 ideas" in html and "1 crossed out" in html
 
     def test_the_summary_is_in_the_session_summary(self, room):

@@ -335,4 +335,4 @@ def test_summary(room):
     save(chloe, "Three")
     part = story.summary(session, step_of_kind(session, KIND))
     assert (part["notes"], part["writers"], part["groups"]) == (3, 3, 2)
-    assert "2 groups wrote a note" in render_to_string(part["template"], part)
+    assert "2 groups wrote a note" in render_to_string(part["template"], {"part": part})

@@ -186,4 +186,4 @@ def test_summary(room):
     part = udhr_intro.summary(session, step_of_kind(session, KIND))
     assert (part["taps"], part["people"]) == (3, 2)
     assert [(item["article"].number, item["count"]) for item in part["top"]] == [(19, 2), (26, 1)]
-    assert "2 people said which rights" in render_to_string(part["template"], part)
+    assert "2 people said which rights" in render_to_string(part["template"], {"part": part})
