@@ -318,6 +318,150 @@ class Participant(models.Model):
         return self.waiting and self.removed_at is not None
 
 
+# -- Step 3: the matching-rights exercise (step kind "matching") ---------------
+#
+# The cards come from the step's data in the case pack; these rows hold what
+# the groups and the facilitator did with them. Cards are named by their pack
+# keys, which stay stable between versions of a pack.
+
+
+class MatchingExercise(models.Model):
+    """A matching step as the facilitator runs it: open or closed, and what the
+    projector shows once it is closed."""
+
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="matching_exercises",
+    )
+    step_key = models.CharField(_("step"), max_length=50)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The experience card the plenary reveal shows, by its place in the pack.
+    reveal_index = models.PositiveSmallIntegerField(_("card shown"), default=0)
+    answers_on_projector = models.BooleanField(
+        _("closing question on the projector"), default=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "step_key"], name="matching_exercise_unique_step"
+            ),
+        ]
+        verbose_name = _("matching exercise")
+        verbose_name_plural = _("matching exercises")
+
+    def __str__(self):
+        return f"{self.session} · {self.step_key}"
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+
+class MatchingBoard(models.Model):
+    """One group's board in an exercise: whether the group says it is done."""
+
+    exercise = models.ForeignKey(
+        MatchingExercise,
+        verbose_name=_("exercise"),
+        on_delete=models.CASCADE,
+        related_name="boards",
+    )
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="matching_boards"
+    )
+    done_at = models.DateTimeField(_("marked done"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "group"], name="matching_board_unique"),
+        ]
+        verbose_name = _("group board")
+        verbose_name_plural = _("group boards")
+
+    def __str__(self):
+        return f"{self.exercise} · {self.group}"
+
+
+class MatchPair(models.Model):
+    """An experience card paired with a rights card on one group's board.
+
+    One row per pair, so two members pairing different cards at the same
+    moment insert two rows and neither overwrites the other; the unique
+    constraint makes a repeated tap a no-op."""
+
+    exercise = models.ForeignKey(
+        MatchingExercise,
+        verbose_name=_("exercise"),
+        on_delete=models.CASCADE,
+        related_name="pairs",
+    )
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="match_pairs"
+    )
+    experience = models.CharField(_("experience card"), max_length=50)
+    right = models.CharField(_("rights card"), max_length=50)
+    made_by = models.ForeignKey(
+        Participant,
+        verbose_name=_("made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["exercise", "group", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "group", "experience", "right"], name="match_pair_unique"
+            ),
+        ]
+        verbose_name = _("pair")
+        verbose_name_plural = _("pairs")
+
+    def __str__(self):
+        return f"{self.group}: {self.experience} ↔ {self.right}"
+
+
+class ClosingAnswer(models.Model):
+    """A participant's answer to the exercise's closing question."""
+
+    exercise = models.ForeignKey(
+        MatchingExercise,
+        verbose_name=_("exercise"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="closing_answers",
+    )
+    text = models.TextField(_("answer"), max_length=500)
+    shown_on_projector = models.BooleanField(_("shown on the projector"), default=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["exercise", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "participant"], name="closing_answer_one_per_participant"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="closing_answer_not_empty"),
+        ]
+        verbose_name = _("closing answer")
+        verbose_name_plural = _("closing answers")
+
+    def __str__(self):
+        return self.text[:50]
+
+
 # -- Steps 1 and 2 and the UDHR introduction: what the room writes, draws and taps --
 #
 # Everything below belongs to one step of a session, named by its key in the

@@ -42,6 +42,12 @@ def delete_letters(session):
     return purge_letters(session)
 
 
+def delete_matching(session):
+    from .steps.matching.retention import purge_matching
+
+    return purge_matching(session)
+
+
 def delete_step_contributions(session):
     from .steps.common import purge_contributions
 
@@ -51,6 +57,7 @@ def delete_step_contributions(session):
 # Runs in order; later branches insert their steps before the last one.
 PURGE_STEPS = [
     delete_letters,
+    delete_matching,
     delete_step_contributions,
     delete_people_and_groups,
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import facilitator, joining, participant, steps, stream, summary
 
@@ -64,6 +64,8 @@ urlpatterns = [
     path("sessions/<str:code>/admit-all", joining.admit_all, name="admit_all"),
     path("sessions/<str:code>/delete-data", joining.delete_data, name="delete_data"),
     path("sessions/<str:code>/summary", summary.summary, name="session_summary"),
+    # Step kinds' own requests.
+    path("", include("activities.steps.matching.urls")),
     # Steps 1 and 2 and the UDHR introduction: what phones write, draw and tap...
     path("r/<str:code>/ideas", steps.idea_add, name="idea_add"),
     path("r/<str:code>/ideas/group", steps.group_ideas, name="group_ideas"),

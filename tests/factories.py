@@ -82,6 +82,30 @@ def write(participant, text="Dear Minister, free Maryia.", *, kind="authority", 
     return letter
 
 
+# -- The matching exercise (step kind "matching") ------------------------------
+
+MATCHING_STEP = "matching"
+
+
+def matching_session(*, groups=2, per_group=2, **kwargs):
+    """A session on the 2024 pack's matching step, with `groups` groups of
+    `per_group` people: (session, [people in joining order])."""
+    session = live_session(group_size=per_group, **kwargs)
+    people = [join(session, f"P{number}") for number in range(groups * per_group)]
+    session = services.session_go_to_step(session=session, step_key=MATCHING_STEP)
+    return session, people
+
+
+def pair(person, experience, right, step_key=MATCHING_STEP):
+    from activities.steps.matching import services as matching
+
+    return matching.pair_add(
+        participant=person,
+        group=person.group,
+        step_key=step_key,
+        experience=experience,
+        right=right,
+    )
 def step_of_kind(session, kind):
     """The first step of `kind` in the session's activity."""
     return next(step for step in session.activity.steps if step.kind == kind)

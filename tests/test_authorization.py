@@ -180,6 +180,8 @@ def action(name, data=lambda w: {}, *extra):
 
 
 P1 = lambda w: w.p1.pk  # noqa: E731
+G1 = lambda w: w.g1.pk  # noqa: E731
+MATCHING = lambda w: "matching"  # noqa: E731  (the 2024 pack's matching step)
 
 
 def P1_LETTER(w):  # noqa: N802
@@ -321,6 +323,32 @@ MATRIX = {
     "letters:show_why": action("letters:show_why", lambda w: {"show": "1"}),
     "letters:mark": action("letters:mark", lambda w: {"printed": "1"}),
     "letters:hide": action("letters:hide", lambda w: {"hidden": "1"}, P1_LETTER),
+    # Step 3, matching rights (activities/steps/matching): a group's board
+    # and the closing question from phones (P1's group is G1; the step is not
+    # on, so a member's change is refused and sent back to the room)...
+    "matching_pair": Entry(
+        code_url("matching_pair", MATCHING, G1),
+        participant_url(own=302, others=403),
+        "post",
+        lambda w: {"experience": "arrested", "pair": "art-9"},
+    ),
+    "matching_done": Entry(
+        code_url("matching_done", MATCHING, G1),
+        participant_url(own=302, others=403),
+        "post",
+        lambda w: {"done": "1"},
+    ),
+    "matching_answer": Entry(
+        code_url("matching_answer", MATCHING), participant_url(own=200, others=403)
+    ),
+    # ...closing, the reveal and the answers from the control view.
+    "matching_close": action("matching_close", lambda w: {"closed": "1"}, MATCHING),
+    "matching_reveal": action("matching_reveal", lambda w: {"card": "0"}, MATCHING),
+    "matching_projector": action("matching_projector", lambda w: {"answers": "1"}, MATCHING),
+    "matching_answers_all": action("matching_answers_all", lambda w: {"shown": "1"}, MATCHING),
+    "matching_answer_shown": action(
+        "matching_answer_shown", lambda w: {"shown": "1"}, lambda w: 999
+    ),
     # Steps 1 and 2 and the UDHR introduction: phones (a refused text or
     # article answers the room page again, 400, to those who may write).
     "idea_add": Entry(

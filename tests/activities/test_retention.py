@@ -43,6 +43,8 @@ class TestPurge:
             "groups": 1,
             "letters": 0,
             "messages": 0,
+            "match_pairs": 0,
+            "closing_answers": 0,
             "ideas": 0,
             "drawings": 0,
             "ideas_crossed_out": 0,

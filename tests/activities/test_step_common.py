@@ -148,8 +148,8 @@ class TestRetention:
         for model in (Idea, GroupNote, ReflectionAnswer, UdhrTap, StepState):
             assert not model.objects.filter(session=session).exists(), model.__name__
         assert not storage.exists(name)
-        kept = session.kept_counts
-        assert {key: kept[key] for key in kept if key not in ("letters", "messages")} == {
+        # Other step kinds keep counts of their own beside these.
+        expected = {
             "ideas": 2,
             "drawings": 1,
             "ideas_crossed_out": 1,
@@ -163,6 +163,7 @@ class TestRetention:
             "participants": 2,
             "groups": 1,
         }
+        assert session.kept_counts.items() >= expected.items()
         # The session summary still counts them, and says the rest is gone.
         client.force_login(session.facilitator)
         html = client.get(reverse("session_summary", args=[session.room_code])).content.decode()
