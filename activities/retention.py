@@ -46,6 +46,8 @@ def delete_matching(session):
     from .steps.matching.retention import purge_matching
 
     return purge_matching(session)
+
+
 def delete_step_contributions(session):
     from .steps.common import purge_contributions
 

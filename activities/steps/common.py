@@ -122,19 +122,25 @@ def purge_contributions(session):
     from ..models import GroupNote, Idea, ReflectionAnswer, UdhrTap
 
     ideas = Idea.objects.filter(session=session)
+    notes = GroupNote.objects.filter(session=session)
+    taps = UdhrTap.objects.filter(session=session)
     counts = {
         "ideas": ideas.count(),
         "drawings": ideas.exclude(drawing="").count(),
         "ideas_crossed_out": ideas.filter(crossed_out=True).count(),
-        "group_notes": GroupNote.objects.filter(session=session).count(),
+        "ideas_about_assembly": ideas.filter(about_assembly=True).count(),
+        "ideas_about_expression": ideas.filter(about_expression=True).count(),
         "reflection_answers": ReflectionAnswer.objects.filter(session=session).count(),
-        "udhr_taps": UdhrTap.objects.filter(session=session).count(),
+        "group_notes": notes.count(),
+        "note_groups": notes.values("participant__group").distinct().count(),
+        "udhr_taps": taps.count(),
+        "udhr_people": taps.values("participant").distinct().count(),
     }
     files = [(idea.drawing.storage, idea.drawing.name) for idea in ideas.exclude(drawing="")]
     ideas.delete()
-    GroupNote.objects.filter(session=session).delete()
+    notes.delete()
     ReflectionAnswer.objects.filter(session=session).delete()
-    UdhrTap.objects.filter(session=session).delete()
+    taps.delete()
     StepState.objects.filter(session=session).delete()
 
     def delete_files():

@@ -327,20 +327,40 @@ def personal_context(session, step, participant):
 
 
 def summary(session, step):
-    keys = [item.key for item in session.activity.steps if item.kind == KIND]
-    ideas = Idea.objects.filter(
-        session=session, step_key__in=keys, participant__removed_at__isnull=True
-    )
-    counts = ideas.aggregate(
-        ideas=Count("id"),
-        drawings=Count("id", filter=~Q(drawing="")),
-        authors=Count("participant", distinct=True),
-        assembly=Count("id", filter=Q(about_assembly=True)),
-        expression=Count("id", filter=Q(about_expression=True)),
-        crossed_out=Count("id", filter=Q(crossed_out=True)),
-        hidden=Count("id", filter=Q(hidden=True)),
-    )
-    counts["answers"] = ReflectionAnswer.objects.filter(
-        session=session, step_key__in=keys, participant__removed_at__isnull=True
-    ).count()
-    return {"template": "activities/steps/protest_ideas/summary.html", "step": step, **counts}
+    """The ideas of the session's protest-ideas steps, counted; after the
+    session's data was deleted, the counts kept then."""
+    if session.purged_at:
+        kept = session.kept_counts
+        counts = {
+            "ideas": kept.get("ideas", 0),
+            "drawings": kept.get("drawings", 0),
+            "authors": None,
+            "assembly": kept.get("ideas_about_assembly", 0),
+            "expression": kept.get("ideas_about_expression", 0),
+            "crossed_out": kept.get("ideas_crossed_out", 0),
+            "hidden": 0,
+            "answers": kept.get("reflection_answers", 0),
+        }
+    else:
+        keys = [item.key for item in session.activity.steps if item.kind == KIND]
+        ideas = Idea.objects.filter(
+            session=session, step_key__in=keys, participant__removed_at__isnull=True
+        )
+        counts = ideas.aggregate(
+            ideas=Count("id"),
+            drawings=Count("id", filter=~Q(drawing="")),
+            authors=Count("participant", distinct=True),
+            assembly=Count("id", filter=Q(about_assembly=True)),
+            expression=Count("id", filter=Q(about_expression=True)),
+            crossed_out=Count("id", filter=Q(crossed_out=True)),
+            hidden=Count("id", filter=Q(hidden=True)),
+        )
+        counts["answers"] = ReflectionAnswer.objects.filter(
+            session=session, step_key__in=keys, participant__removed_at__isnull=True
+        ).count()
+    return {
+        "template": "activities/steps/protest_ideas/summary.html",
+        "step": step,
+        "purged": bool(session.purged_at),
+        **counts,
+    }

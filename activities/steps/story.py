@@ -172,13 +172,28 @@ def personal_context(session, step, participant):
 
 
 def summary(session, step):
-    keys = [item.key for item in session.activity.steps if item.kind == KIND]
-    notes = GroupNote.objects.filter(
-        session=session, step_key__in=keys, participant__removed_at__isnull=True
-    )
-    counts = notes.aggregate(
-        notes=Count("id"),
-        writers=Count("participant", distinct=True),
-        groups=Count("participant__group", distinct=True),
-    )
-    return {"template": "activities/steps/story/summary.html", "step": step, **counts}
+    """The groups' notes of the session's story steps, counted (after the
+    session's data was deleted, the counts kept then)."""
+    if session.purged_at:
+        kept = session.kept_counts
+        counts = {
+            "notes": kept.get("group_notes", 0),
+            "writers": kept.get("group_notes", 0),
+            "groups": kept.get("note_groups", 0),
+        }
+    else:
+        keys = [item.key for item in session.activity.steps if item.kind == KIND]
+        notes = GroupNote.objects.filter(
+            session=session, step_key__in=keys, participant__removed_at__isnull=True
+        )
+        counts = notes.aggregate(
+            notes=Count("id"),
+            writers=Count("participant", distinct=True),
+            groups=Count("participant__group", distinct=True),
+        )
+    return {
+        "template": "activities/steps/story/summary.html",
+        "step": step,
+        "purged": bool(session.purged_at),
+        **counts,
+    }

@@ -115,6 +115,18 @@ def personal_context(session, step, participant):
 
 
 def summary(session, step):
+    """How many said which rights they used, and the rights used most (after
+    the session's data was deleted, only the counts kept then)."""
+    if session.purged_at:
+        kept = session.kept_counts
+        return {
+            "template": "activities/steps/udhr_intro/summary.html",
+            "step": step,
+            "purged": True,
+            "taps": kept.get("udhr_taps", 0),
+            "people": kept.get("udhr_people", 0),
+            "top": [],
+        }
     keys = [item.key for item in session.activity.steps if item.kind == KIND]
     taps = UdhrTap.objects.filter(
         session=session, step_key__in=keys, participant__removed_at__isnull=True
@@ -123,6 +135,7 @@ def summary(session, step):
     return {
         "template": "activities/steps/udhr_intro/summary.html",
         "step": step,
+        "purged": False,
         "taps": taps.count(),
         "people": taps.values("participant").distinct().count(),
         "top": [{"article": udhr.ARTICLES[row["article"]], "count": row["count"]} for row in top],

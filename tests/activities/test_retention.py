@@ -48,9 +48,13 @@ class TestPurge:
             "ideas": 0,
             "drawings": 0,
             "ideas_crossed_out": 0,
-            "group_notes": 0,
+            "ideas_about_assembly": 0,
+            "ideas_about_expression": 0,
             "reflection_answers": 0,
+            "group_notes": 0,
+            "note_groups": 0,
             "udhr_taps": 0,
+            "udhr_people": 0,
         }
         assert session.purged_at is not None
         assert session.room_code and session.case_version_id  # the session row stays

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from activities import retention, services
@@ -124,7 +125,9 @@ class TestRetention:
     """Purging a session's data deletes what people wrote, drew, answered and
     tapped in steps 1 and 2 and the UDHR introduction, files included."""
 
-    def test_everything_goes_and_anonymous_counts_stay(self, django_capture_on_commit_callbacks):
+    def test_everything_goes_and_anonymous_counts_stay(
+        self, django_capture_on_commit_callbacks, client
+    ):
         session = live_session(group_size=2)
         ana, ben = join(session, "Zorblaxia"), join(session, "Quaxelot")
         session = at_step(session, "udhr_intro")
@@ -146,11 +149,27 @@ class TestRetention:
             assert not model.objects.filter(session=session).exists(), model.__name__
         assert not storage.exists(name)
         # Other step kinds keep counts of their own beside these.
-        assert session.kept_counts.items() >= {
+        expected = {
             "ideas": 2,
             "drawings": 1,
             "ideas_crossed_out": 1,
-            "group_notes": 1,
+            "ideas_about_assembly": 0,
+            "ideas_about_expression": 0,
             "reflection_answers": 1,
+            "group_notes": 1,
+            "note_groups": 1,
             "udhr_taps": 1,
-        }.items()
+            "udhr_people": 1,
+            "participants": 2,
+            "groups": 1,
+        }
+        assert session.kept_counts.items() >= expected.items()
+        # The session summary still counts them, and says the rest is gone.
+        client.force_login(session.facilitator)
+        html = client.get(reverse("session_summary", args=[session.room_code])).content.decode()
+        assert "2 ideas (1 drawing)" in html and "1 crossed out" in html
+        assert "1 answer to the reflection questions" in html
+        assert "1 group wrote a note" in html
+        assert "1 person said which rights they used that day" in html
+        assert "The ideas and answers have been deleted" in html
+        assert "Zorblaxia" not in html

@@ -1,10 +1,9 @@
 """Step 2: the story, the group's shared note and the background pages."""
 
-import contextlib
 import threading
 
 import pytest
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.test import Client
@@ -142,11 +141,6 @@ def test_two_members_typing_at_once_lose_neither_ones_words():
     session = at_step(session, KIND)
     start = threading.Barrier(2)
     errors = []
-    # SQLite has one writer at a time: in production its writers queue at
-    # BEGIN IMMEDIATE (busy timeout), but the shared in-memory test database
-    # fails the second writer at once instead, so here they queue on a lock.
-    # PostgreSQL runs the two saves truly at the same time.
-    queue = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
 
     def type_(person, words):
         try:
@@ -154,8 +148,7 @@ def test_two_members_typing_at_once_lose_neither_ones_words():
             typed = ""
             for word in words:
                 typed = f"{typed} {word}".strip()
-                with queue:
-                    save(person, typed)
+                save(person, typed)
         except Exception as exc:  # shown by the assertion below
             errors.append(exc)
         finally:

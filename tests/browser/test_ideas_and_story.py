@@ -42,6 +42,15 @@ def draw(phone):
     phone.mouse.up()
 
 
+def loaded(page, selector, min_width=1):
+    """Wait until the picture `selector` has arrived and decoded."""
+    page.wait_for_function(
+        "([selector, width]) => { const img = document.querySelector(selector);"
+        " return img && img.complete && img.naturalWidth >= width; }",
+        arg=[selector, min_width],
+    )
+
+
 def group_ideas(phone):
     return phone.locator("#live-group .idea-list")
 
@@ -84,7 +93,7 @@ def test_steps_1_and_2_with_two_groups(open_room):
     expect(drawing).to_have_attribute("alt", "A drawing by Chen")
     expect(group_ideas(dara)).to_contain_text("A banner on the bridge")
     expect(group_ideas(dara)).to_contain_text("<b>Wear</b> the banned colours")  # as text
-    assert drawing.evaluate("img => img.complete && img.naturalWidth >= 900")
+    loaded(dara, "#live-group img.idea-drawing", min_width=900)
 
     # -- Plenary: every idea on the projector, by group.
     control.get_by_role("button", name="Everyone’s ideas").click()
@@ -93,7 +102,7 @@ def test_steps_1_and_2_with_two_groups(open_room):
     expect(board.locator(".idea-column").first).to_contain_text("Group 1")
     expect(board).to_contain_text("<b>Wear</b> the banned colours")
     expect(board.locator("b")).to_have_count(0)
-    assert board.locator("img.idea-drawing").evaluate("img => img.naturalWidth > 0")
+    loaded(projector, ".idea-board img.idea-drawing")
 
     # The facilitator tags, crosses out and hides; every screen follows.
     idea_in_control(control, "A silent march").get_by_role(
