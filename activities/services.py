@@ -8,6 +8,7 @@ screens that changed once the transaction has committed.
 import unicodedata
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -71,9 +72,27 @@ def _bump(session):
     return session
 
 
-def session_create(*, facilitator, case_version, activity_key, title="", group_size=4, origin=""):
+def offered_language(code):
+    """`code` if the app is offered in it (settings.LANGUAGES), else None."""
+    offered = {language for language, _name in settings.LANGUAGES}
+    return code if code in offered else None
+
+
+def session_create(
+    *,
+    facilitator,
+    case_version,
+    activity_key,
+    title="",
+    group_size=4,
+    origin="",
+    projector_language=None,
+):
+    """A new session; its projector speaks `projector_language` (the
+    facilitator's language, as the view passes it), or the site's default."""
     if case_version.content.activity(activity_key) is None:
         raise SessionError(_("This case has no such activity."))
+    projector_language = offered_language(projector_language) or settings.LANGUAGE_CODE
     try:
         title = clean_line(title, max_length=TITLE_MAX, required=False)
     except TextRefused as exc:
@@ -88,6 +107,7 @@ def session_create(*, facilitator, case_version, activity_key, title="", group_s
                     title=title,
                     group_size=group_size,
                     origin=origin,
+                    projector_language=projector_language,
                     room_code=new_room_code(),
                 )
         except IntegrityError:
@@ -252,6 +272,21 @@ def session_set_locked(*, session, locked):
     session.save(update_fields=["locked"])
     _bump(session)
     publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR])
+    return session
+
+
+@transaction.atomic
+def session_set_projector_language(*, session, language):
+    """The language of the projector's page and stream, whatever its browser says."""
+    if offered_language(language) is None:
+        raise SessionError(_("The app is not offered in that language."))
+    session = _locked(session)
+    if session.projector_language == language:
+        return session
+    session.projector_language = language
+    session.save(update_fields=["projector_language"])
+    _bump(session)
+    publish_on_commit(session, [PROJECTOR])
     return session
 
 

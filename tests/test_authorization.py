@@ -303,6 +303,7 @@ MATRIX = {
     "previous_step": action("previous_step"),
     "timer": action("timer", lambda w: {"action": "pause"}),
     "lock": action("lock", lambda w: {"locked": "1"}),
+    "projector_language": action("projector_language", lambda w: {"language": "es"}),
     "group_size": action("group_size", lambda w: {"group_size": "3"}),
     "regroup": action("regroup"),
     "add_group": action("add_group"),
