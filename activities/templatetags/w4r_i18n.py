@@ -1,6 +1,10 @@
 """Languages in templates: the language chooser, which language a case text
 is shown in, the JavaScript catalog's address, numbers and durations.
 
+Numbers are written with Western digits in every language, Arabic included
+(Django's formats do; so do static/w4r/*.js): grouped the language's way
+where they stand alone (`number`), plain inside a sentence.
+
 Pushed parts are rendered without a request (activities/live/render.py), in
 the audience's language: everything here reads the active language, never
 the request.
@@ -8,8 +12,10 @@ the request.
 
 from django import template
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.html import format_html
+
+from w4r.jsi18n import catalog_url
 
 from ..content import LocalizedText
 
@@ -27,6 +33,12 @@ def own_name(code):
 
 def _base(code):
     return (code or "").lower().split("-")[0]
+
+
+@register.simple_tag
+def js_catalog_url():
+    """The JavaScript catalog of the active language (w4r/jsi18n.py)."""
+    return catalog_url()
 
 
 @register.simple_tag
@@ -99,3 +111,22 @@ def lang_attrs(text):
     if is_foreign(text):
         return format_html(' lang="{}" dir="auto"', text.language)
     return ""
+
+
+@register.filter
+def number(value):
+    """A count standing alone, grouped the active language's way (Django's
+    formats: 2,000 in English, 2 000 in French and Spanish, 2000 in Arabic)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    return formats.number_format(value, force_grouping=True)
+
+
+@register.filter
+def minutes_seconds(seconds):
+    """A timer's time left as m:ss, as static/w4r/live.js writes it."""
+    try:
+        seconds = max(int(seconds), 0)
+    except (TypeError, ValueError):
+        return ""
+    return f"{seconds // 60}:{seconds % 60:02d}"
