@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import wordfilter
 from .live.bus import (
@@ -49,7 +50,11 @@ def clean_nickname(raw):
         messages = {
             "invisible": _("A nickname cannot contain control or invisible characters."),
             "empty": _("Choose a nickname."),
-            "too_long": _("A nickname can be at most %(max)d characters long.")
+            "too_long": ngettext(
+                "A nickname can be at most %(max)d character long.",
+                "A nickname can be at most %(max)d characters long.",
+                NICKNAME_MAX,
+            )
             % {"max": NICKNAME_MAX},
         }
         raise SessionError(messages[exc.code]) from None
@@ -142,7 +147,12 @@ def participant_join(*, session, nickname):
     key = nickname_key(nickname)
     if len(key) > NICKNAME_KEY_MAX:  # a few characters unfold into dozens
         raise SessionError(
-            _("A nickname can be at most %(max)d characters long.") % {"max": NICKNAME_MAX}
+            ngettext(
+                "A nickname can be at most %(max)d character long.",
+                "A nickname can be at most %(max)d characters long.",
+                NICKNAME_MAX,
+            )
+            % {"max": NICKNAME_MAX}
         )
     if session.participants.filter(nickname_key=key).exists():
         raise SessionError(_("Someone in this room already has that nickname. Choose another."))

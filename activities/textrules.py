@@ -24,6 +24,7 @@ the live stream frames every line of a part as its own `data:` field.
 import unicodedata
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -127,7 +128,12 @@ def _check(text, *, max_length, allow_newlines, required):
         raise TextRefused(_("Write something first."), "empty")
     if len(text) > max_length:
         raise TextRefused(
-            _("This text can be at most %(max)d characters long.") % {"max": max_length},
+            ngettext(
+                "This text can be at most %(max)d character long.",
+                "This text can be at most %(max)d characters long.",
+                max_length,
+            )
+            % {"max": max_length},
             "too_long",
         )
     return text

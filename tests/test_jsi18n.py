@@ -181,13 +181,6 @@ def test_a_count_standing_alone_is_grouped_the_languages_way(language, expected)
         assert render("{{ n|number }}", n=7) == "7"
 
 
-@pytest.mark.parametrize(
-    ("seconds", "shown"), [(0, "0:00"), (59, "0:59"), (61, "1:01"), (600, "10:00"), (-3, "0:00")]
-)
-def test_a_timer_shows_minutes_and_seconds(seconds, shown):
-    assert render("{{ s|minutes_seconds }}", s=seconds) == shown
-
-
 def test_the_timer_on_a_phone_reads_minutes_and_seconds(client):
     session = live_session()
     join_url = reverse("join_room", args=[session.room_code])

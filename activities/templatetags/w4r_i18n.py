@@ -120,13 +120,3 @@ def number(value):
     if isinstance(value, bool) or not isinstance(value, int):
         return value
     return formats.number_format(value, force_grouping=True)
-
-
-@register.filter
-def minutes_seconds(seconds):
-    """A timer's time left as m:ss, as static/w4r/live.js writes it."""
-    try:
-        seconds = max(int(seconds), 0)
-    except (TypeError, ValueError):
-        return ""
-    return f"{seconds // 60}:{seconds % 60:02d}"

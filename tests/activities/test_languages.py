@@ -303,6 +303,20 @@ def french_session(tmp_path):
     )
 
 
+@pytest.fixture
+def english_session(tmp_path):
+    """A session on the 2024 pack without its translations."""
+    folder = Path(shutil.copytree(PACK_2024, tmp_path / "english"))
+    shutil.rmtree(folder / "translations", ignore_errors=True)
+    version = load_pack(folder).version
+    return services.session_create(
+        facilitator=UserFactory(),
+        case_version=version,
+        activity_key=version.content.activities[0].key,
+        origin="http://testserver",
+    )
+
+
 def phone_in(client, session, language):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     join_by_phone(client, session, f"Ana-{language}")
@@ -362,12 +376,27 @@ class TestCaseLanguage:
         assert not NOTICE.search(html)
         assert 'lang="en" dir="auto"' not in html and f"<h1>{step_title(session)}</h1>" in html
 
-    def test_arabic_readers_get_the_english_text_marked_left_to_right(self, client, session):
-        session = services.session_next_step(session=session)
+    def test_arabic_readers_get_the_english_text_marked_left_to_right(
+        self, client, english_session
+    ):
+        session = services.session_next_step(session=english_session)
         html = room(phone_in(client, session, "ar"), session)
         assert 'lang="ar" dir="rtl"' in html_tag(html)
         assert f'<h1 lang="en" dir="auto">{step_title(session)}</h1>' in html
         assert len(NOTICE.findall(html)) == 1
+
+    @pytest.mark.parametrize("language", ["fr", "es", "ar"])
+    def test_the_bundled_pack_speaks_the_apps_languages(self, client, session, language):
+        """casepacks/2024-maryia-kalesnikava/translations/: every step in
+        French, Spanish and Arabic, with no notice."""
+        phone = phone_in(client, session, language)
+        for step in session.activity.steps:
+            session = services.session_go_to_step(session=session, step_key=step.key)
+            html = room(phone, session)
+            title = session.step.data["title"]
+            assert isinstance(title, dict) and title[language] in html
+            assert not NOTICE.search(html), step.key
+            assert 'lang="en" dir="auto"' not in html, step.key
 
     def test_the_projector_in_its_own_language(self, client, french_session):
         session = services.session_next_step(session=french_session)
