@@ -17,6 +17,17 @@ def _plain_static_files(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    # A request through LocaleMiddleware leaves its language (a French
+    # cookie, an Arabic browser) active in the thread: the next test would
+    # read its messages in that language.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_counters():
     # Rate-limit counters live in the cache (LocMemCache in tests): every
     # test starts with none, whatever the tests before it did from 127.0.0.1.

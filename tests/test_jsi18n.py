@@ -7,6 +7,7 @@ import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
+import brotli
 import pytest
 from django.conf import settings
 from django.template import Context, Template
@@ -105,10 +106,17 @@ def test_a_known_version_answers_not_modified(client):
     assert response.status_code == 304 and response.content == b""
 
 
-def test_it_is_compressed_for_browsers_that_say_so(client):
-    response = client.get(jsi18n.catalog_url("ar"), headers={"accept-encoding": "gzip"})
-    assert response["Content-Encoding"] == "gzip"
-    assert gzip.decompress(response.content) == jsi18n.catalog("ar")[0]
+@pytest.mark.parametrize(
+    ("accepted", "encoding"),
+    [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("", None), ("identity", None)],
+)
+def test_it_is_compressed_as_the_static_files_are(client, accepted, encoding):
+    response = client.get(jsi18n.catalog_url("ar"), headers={"accept-encoding": accepted})
+    body = jsi18n.catalog("ar")[0]
+    assert response.get("Content-Encoding") == encoding
+    assert "Accept-Encoding" in response["Vary"]
+    unpack = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda raw: raw}[encoding]
+    assert unpack(response.content) == body
 
 
 @pytest.mark.parametrize("path", ["/jsi18n/de.0123456789ab.js", "/jsi18n/FR.0123456789ab.js"])

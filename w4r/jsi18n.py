@@ -5,17 +5,20 @@ version being a hash of its content: a browser may keep it for a year (the
 next catalog has another address), and never gets one language for another,
 as it would from a single address that answers by cookie. It holds our own
 djangojs strings (locale/*/LC_MESSAGES/djangojs.po) and the language's
-formats, not the admin's strings. Built once per process and language.
+formats, not the admin's strings. Built and compressed (Brotli, as
+WhiteNoise serves the static files, or gzip) once per process and language.
 """
 
+import gzip
 import hashlib
 from functools import cache
 
+import brotli  # installed with whitenoise[brotli] (pyproject.toml)
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.gzip import gzip_page
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django.views.i18n import JavaScriptCatalog
 
@@ -39,6 +42,22 @@ def catalog(language):
     return body, hashlib.sha256(body).hexdigest()[:12]
 
 
+@cache
+def _compressed(language, encoding):
+    body, _version = catalog(language)
+    if encoding == "br":
+        return brotli.compress(body)
+    return gzip.compress(body, mtime=0)
+
+
+def _encoding(request):
+    accepted = {
+        part.split(";")[0].strip().lower()
+        for part in request.headers.get("Accept-Encoding", "").split(",")
+    }
+    return next((encoding for encoding in ("br", "gzip") if encoding in accepted), None)
+
+
 def catalog_url(language=None):
     """The address of the catalog of `language` (the active one by default)."""
     language = language or translation.get_language()
@@ -48,7 +67,6 @@ def catalog_url(language=None):
 
 
 @require_GET
-@gzip_page
 def js_catalog(request, language, version):
     if not _offered(language):
         raise Http404
@@ -57,7 +75,13 @@ def js_catalog(request, language, version):
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
+        encoding = _encoding(request)
+        if encoding:
+            body = _compressed(language, encoding)
         response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+        if encoding:
+            response["Content-Encoding"] = encoding
+    patch_vary_headers(response, ["Accept-Encoding"])
     response["ETag"] = etag
     if version == current:
         response["Cache-Control"] = f"public, max-age={YEAR}, immutable"

@@ -23,7 +23,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from activities import services, udhr
 from activities.casepacks.errors import CasePackInvalid
-from activities.casepacks.loader import load_pack
+from activities.casepacks.loader import check_pack, load_pack
 from activities.casepacks.validation import SCHEMA_PATH
 from activities.models import Case, CaseImage, CaseVersion
 from tests.factories import PACK_2024, PACK_OTHER, live_session
@@ -223,7 +223,7 @@ def test_2024_texts_are_the_guides_words(version_2024):
     assert "More than 1,300 people are imprisoned in Belarus on politically motivated charges." in (
         story
     )
-    experiences = [card["text"] for card in step_of(version_2024, "matching").data["experiences"]]
+    experiences = [card.text.text for card in step_of(version_2024, "matching").experiences]
     assert "Maryia did not receive a fair and public trial." in experiences
 
 
@@ -266,12 +266,12 @@ def test_a_changed_pack_records_a_version_and_sessions_keep_theirs(tmp_path):
 
 @pytest.mark.django_db
 def test_a_pack_json_loads_like_its_yaml(tmp_path):
-    folder = tmp_path / "json-pack"
-    folder.mkdir()
-    data = yaml.safe_load((PACK_2024 / "pack.yaml").read_text(encoding="utf-8"))
+    folder = shutil.copytree(PACK_2024, tmp_path / "json-pack")  # translations/ with it
+    data = yaml.safe_load((folder / "pack.yaml").read_text(encoding="utf-8"))
+    (folder / "pack.yaml").unlink()
     (folder / "pack.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     result = load_pack(folder)
-    assert result.version.data == data
+    assert result.version.data == check_pack(PACK_2024)[0].data
     assert load_pack(PACK_2024).changed is False  # same content, same checksum
 
 
