@@ -29,8 +29,11 @@ PARTIALS = {
 
 def timer_context(session):
     remaining = session.timer_remaining()
+    seconds = int(remaining.total_seconds()) if remaining is not None else None
     return {
-        "timer_seconds": int(remaining.total_seconds()) if remaining is not None else None,
+        "timer_seconds": seconds,
+        # What live.js shows too (m:ss): no unit to translate without JavaScript.
+        "timer_clock": f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "",
         "timer_paused": session.timer_paused_remaining is not None,
     }
 
