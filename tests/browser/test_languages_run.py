@@ -175,7 +175,7 @@ def join_in(phone, language, code, nickname):
 
 def expect_step_on(phone, language, kind):
     eyebrow = tr(language, "Step %(number)s of %(total)s", number=STEPS[kind], total=len(STEPS))
-    expect(phone.locator("#live-stage .step .eyebrow")).to_have_text(eyebrow)
+    expect(phone.locator("#live-stage .step-head .eyebrow")).to_have_text(eyebrow)
     expect(phone.locator(f"#live-stage .step-{kind}")).to_be_visible()
 
 
@@ -243,6 +243,11 @@ def shot(phone, language, name):
     folder.mkdir(parents=True, exist_ok=True)
     phone.evaluate("window.scrollTo(0, 0)")
     phone.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def expect_direction(page, selector, text, direction):
+    """The element `selector` holding `text` is laid out `direction` (ltr, rtl)."""
+    expect(page.locator(selector, has_text=text)).to_have_css("direction", direction)
 
 
 def no_sideways_scroll(phone):
@@ -352,6 +357,11 @@ def test_a_whole_session_in_arabic(people):
     tap_right(sara, language, 19)
     tap_right(omar, language, 20)
     sara.locator("#live-stage details.more summary").click()
+    # Every right is a button as wide as the list, however short its title.
+    widths = sara.locator("#live-stage .right-button").evaluate_all(
+        "buttons => buttons.map(button => button.getBoundingClientRect().width)"
+    )
+    assert len(widths) == 30 and max(widths) - min(widths) < 1, widths
     shot(sara, language, "02-udhr")
 
     # Step 2: ideas in Arabic and in Latin letters; one crossed out.
@@ -361,6 +371,9 @@ def test_a_whole_session_in_arabic(people):
     add_idea(layla, language, "رسم شعارات على الجدران (graffiti) في 3 شوارع")
     for phone in phones:
         expect(phone.locator("#live-group .idea-list li")).to_have_count(3)
+    # What people write reads in its own direction inside the Arabic page.
+    expect_direction(sara, "#live-group .idea-text", "Free Maryia", "ltr")
+    expect_direction(sara, "#live-group .idea-text", "مسيرة", "rtl")
     shot(sara, language, "03-ideas")
     slogans = control.locator("#live-control-step li.idea-control", has_text="رسم شعارات")
     slogans.get_by_role("button", name=re.compile(r"^Cross out")).click()
@@ -374,20 +387,24 @@ def test_a_whole_session_in_arabic(people):
     go_to(control, "story", phones, language)
     write_note(sara, language, "ماريا شجاعة جداً.")
     write_note(omar, language, "She tore up her passport — 11 years in prison.")
+    expect_direction(sara, "#live-group .note-part p", "passport", "ltr")
     shot(sara, language, "05-story")
     sara.locator("#note").scroll_into_view_if_needed()
     shot(omar, language, "06-story-note")
 
     # Step 4: matching.
     go_to(control, "matching", phones, language)
+    marker = sara.locator("#exp-card-arrested").evaluate(
+        "summary => getComputedStyle(summary, '::before').content"
+    )
+    assert marker == '"◂"'  # a closed card's marker points the way Arabic reads
     pair(sara, language, "arrested", 9)
     pair(omar, language, "no-fair-trial", 10)
     pair(layla, language, "expression", 19)
     expect(sara.locator("#live-group .match-progress")).to_contain_text(
         ntr(language, "%(counter)s pair", "%(counter)s pairs", 3)
     )
-    sara.locator("#exp-card-arrested").click()
-    expect(sara.locator("#exp-open-arrested")).to_have_attribute("open", "")
+    expect(sara.locator("#exp-open-arrested")).to_have_attribute("open", "")  # still open
     shot(sara, language, "07-matching")
     expect_no_english(sara, language)
     control.get_by_role("button", name=re.compile("^Close the exercise")).click()
@@ -411,6 +428,14 @@ def test_a_whole_session_in_arabic(people):
     shot(layla, language, "09-letter-editor")
     shot(sara, language, "10-letter-finished")
     expect(projector.locator("#live-projector")).to_contain_text("2 letters written")
+
+    # The letters page without JavaScript's help: its "back" arrow points right.
+    omar.goto(f"/r/{code}/action")
+    back = omar.get_by_role("link", name=tr(language, "Back to the session"))
+    expect(back.locator(".flip-in-rtl")).to_have_css("transform", "matrix(-1, 0, 0, 1, 0, 0)")
+    shot(omar, language, "10-letters-page")
+    back.click()
+    expect_step_on(omar, language, "take_action")
 
     # The end.
     control.get_by_role("button", name=re.compile("^End the session")).click()
