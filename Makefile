@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres bench lint install install-test-deps install-bench-deps clean
+.PHONY: run test test-sqlite test-postgres bench lint messages install install-test-deps install-bench-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,17 @@ install-bench-deps: install-test-deps
 bench: install install-bench-deps
 	mkdir -p var
 	$(PY) -m bench --phones $(BENCH_N) --json var/bench.json --out var/bench.md $(BENCH_ARGS)
+
+# The translation catalogs (docs/languages.md): every marked string of the
+# Python code and the templates into locale/<language>/LC_MESSAGES/django.po,
+# of static/w4r/*.js into djangojs.po, for each language; then compiled to
+# the .mo files Django reads. Run it after changing strings, before translating.
+LANGUAGES_TO_TRANSLATE := -l fr -l es -l ar
+MESSAGES_IGNORE := --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=var --ignore=node_modules
+messages: install
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -d django $(LANGUAGES_TO_TRANSLATE) $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -d djangojs $(LANGUAGES_TO_TRANSLATE) $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages $(LANGUAGES_TO_TRANSLATE) $(MESSAGES_IGNORE)
 
 lint: install
 	$(VENV)/bin/ruff check .

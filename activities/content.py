@@ -7,6 +7,7 @@ language being shown.
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import translation
 
@@ -34,6 +35,11 @@ def localize(value, *, default_language, language=None):
             return LocalizedText(value[code], code)
     first = next(iter(value))
     return LocalizedText(value[first], first)
+
+
+def _base(code):
+    """ "pt-BR" -> "pt": a reader of Brazilian Portuguese reads a "pt" text."""
+    return (code or "").lower().split("-")[0]
 
 
 # A language code as case packs write them (the schema's "language").
@@ -85,9 +91,11 @@ class _Part:
 
 
 class Step(_Part):
-    def __init__(self, data, content, index):
+    def __init__(self, data, content, index, path=None):
         super().__init__(data, content)
         self.index = index
+        # Where the step is in the pack, e.g. ("activities", 0, "steps", 2).
+        self.path = path or ()
         self.key = data["key"]
         self.kind = data["kind"]
         self.minutes = data["minutes"]
@@ -122,11 +130,14 @@ class Step(_Part):
 
 
 class Activity(_Part):
-    def __init__(self, data, content):
+    def __init__(self, data, content, index=0):
         super().__init__(data, content)
         self.key = data["key"]
         self.minutes = data["minutes"]
-        self.steps = [Step(step, content, index) for index, step in enumerate(data["steps"])]
+        self.steps = [
+            Step(step, content, number, ("activities", index, "steps", number))
+            for number, step in enumerate(data["steps"])
+        ]
         self._by_key = {step.key: step for step in self.steps}
 
     @property
@@ -154,10 +165,40 @@ class CaseContent:
         self.data = data
         self.language = data["language"]
         self.images = images or {}
-        self.activities = [Activity(activity, self) for activity in data["activities"]]
+        self.activities = [
+            Activity(activity, self, index) for index, activity in enumerate(data["activities"])
+        ]
 
     def t(self, value):
         return localize(value, default_language=self.language)
+
+    def t_in(self, value, language):
+        return localize(value, default_language=self.language, language=language)
+
+    @cached_property
+    def _texts(self):
+        from .casepacks.translations import texts_of
+
+        return texts_of(self.data)
+
+    def untranslated(self, language, within=()):
+        """How much of the case a reader of `language` reads in another
+        language, among the texts under the path `within` (a step's path, or
+        ("case",)): None when all of them are in `language` (or `language` is
+        the pack's own), "all" when the pack has no text at all in it,
+        "some" when it has some, but not all of these."""
+        wanted = _base(language)
+        if wanted == _base(self.language):
+            return None
+        within = tuple(within)
+        found = [
+            (path, _base(self.t_in(value, language).language) == wanted)
+            for path, value in self._texts
+        ]
+        if not any(ok for _path, ok in found):
+            return "all"
+        here = [ok for path, ok in found if path[: len(within)] == within]
+        return None if all(here) else "some"
 
     def activity(self, key):
         for activity in self.activities:

@@ -17,6 +17,7 @@ class RoomCodeForm(forms.Form):
                 "spellcheck": "false",
                 "inputmode": "text",
                 "placeholder": "ABC-1234",
+                "dir": "ltr",  # a code of Latin letters and digits, in any language
             }
         ),
     )
@@ -36,7 +37,9 @@ class NicknameForm(forms.Form):
         max_length=NICKNAME_MAX * 2,  # trimmed and checked in clean_nickname
         help_text=_("Only your nickname is shown to others. Don't use your full name."),
         error_messages={"required": _("Choose a nickname.")},
-        widget=forms.TextInput(attrs={"autocomplete": "nickname", "maxlength": NICKNAME_MAX}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "nickname", "maxlength": NICKNAME_MAX, "dir": "auto"}
+        ),
     )
 
     def clean_nickname(self):
@@ -53,6 +56,7 @@ class SessionCreateForm(forms.Form):
         max_length=120,
         required=False,
         help_text=_("For you, e.g. “Class 9B, Tuesday”. Participants see it too."),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
     )
     group_size = forms.IntegerField(
         label=_("People per group"), min_value=2, max_value=50, initial=4

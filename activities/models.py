@@ -151,6 +151,11 @@ class Session(models.Model):
     )
     group_size = models.PositiveSmallIntegerField(_("people per group"), default=4)
     max_participants = models.PositiveIntegerField(_("most participants"), default=500)
+    # The projector's own language, whatever the browser showing it says (it
+    # is often the facilitator's laptop); the facilitator's by default.
+    projector_language = models.CharField(
+        _("projector language"), max_length=12, default=settings.LANGUAGE_CODE
+    )
     # Where phones reach this server, e.g. https://w4r.example.org, for the QR code.
     origin = models.CharField(_("address"), max_length=200, blank=True)
     # Bumped by every change a screen shows; clients compare it to skip stale updates.
@@ -183,6 +188,10 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(status="ended") | Q(purged_at__isnull=True),
                 name="session_purged_only_when_ended",
+            ),
+            models.CheckConstraint(
+                condition=Q(projector_language__in=[code for code, _name in settings.LANGUAGES]),
+                name="session_projector_language_offered",
             ),
         ]
         verbose_name = _("session")

@@ -8,10 +8,12 @@ screens that changed once the transaction has committed.
 import unicodedata
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import wordfilter
 from .live.bus import (
@@ -48,7 +50,11 @@ def clean_nickname(raw):
         messages = {
             "invisible": _("A nickname cannot contain control or invisible characters."),
             "empty": _("Choose a nickname."),
-            "too_long": _("A nickname can be at most %(max)d characters long.")
+            "too_long": ngettext(
+                "A nickname can be at most %(max)d character long.",
+                "A nickname can be at most %(max)d characters long.",
+                NICKNAME_MAX,
+            )
             % {"max": NICKNAME_MAX},
         }
         raise SessionError(messages[exc.code]) from None
@@ -71,9 +77,27 @@ def _bump(session):
     return session
 
 
-def session_create(*, facilitator, case_version, activity_key, title="", group_size=4, origin=""):
+def offered_language(code):
+    """`code` if the app is offered in it (settings.LANGUAGES), else None."""
+    offered = {language for language, _name in settings.LANGUAGES}
+    return code if code in offered else None
+
+
+def session_create(
+    *,
+    facilitator,
+    case_version,
+    activity_key,
+    title="",
+    group_size=4,
+    origin="",
+    projector_language=None,
+):
+    """A new session; its projector speaks `projector_language` (the
+    facilitator's language, as the view passes it), or the site's default."""
     if case_version.content.activity(activity_key) is None:
         raise SessionError(_("This case has no such activity."))
+    projector_language = offered_language(projector_language) or settings.LANGUAGE_CODE
     try:
         title = clean_line(title, max_length=TITLE_MAX, required=False)
     except TextRefused as exc:
@@ -88,6 +112,7 @@ def session_create(*, facilitator, case_version, activity_key, title="", group_s
                     title=title,
                     group_size=group_size,
                     origin=origin,
+                    projector_language=projector_language,
                     room_code=new_room_code(),
                 )
         except IntegrityError:
@@ -122,7 +147,12 @@ def participant_join(*, session, nickname):
     key = nickname_key(nickname)
     if len(key) > NICKNAME_KEY_MAX:  # a few characters unfold into dozens
         raise SessionError(
-            _("A nickname can be at most %(max)d characters long.") % {"max": NICKNAME_MAX}
+            ngettext(
+                "A nickname can be at most %(max)d character long.",
+                "A nickname can be at most %(max)d characters long.",
+                NICKNAME_MAX,
+            )
+            % {"max": NICKNAME_MAX}
         )
     if session.participants.filter(nickname_key=key).exists():
         raise SessionError(_("Someone in this room already has that nickname. Choose another."))
@@ -252,6 +282,21 @@ def session_set_locked(*, session, locked):
     session.save(update_fields=["locked"])
     _bump(session)
     publish_on_commit(session, [CONTROL_ROSTER, PROJECTOR])
+    return session
+
+
+@transaction.atomic
+def session_set_projector_language(*, session, language):
+    """The language of the projector's page and stream, whatever its browser says."""
+    if offered_language(language) is None:
+        raise SessionError(_("The app is not offered in that language."))
+    session = _locked(session)
+    if session.projector_language == language:
+        return session
+    session.projector_language = language
+    session.save(update_fields=["projector_language"])
+    _bump(session)
+    publish_on_commit(session, [PROJECTOR])
     return session
 
 

@@ -9,7 +9,10 @@ shows the `TextRefused` message to the person. The rules:
   refuses NUL (PostgreSQL refuses it in text), U+202E and the other bidi
   overrides, zero-width characters, lone surrogates and U+FFFD (what invalid
   UTF-8 in a request decodes to), except a zero-width joiner between two
-  emoji (👩‍💻) and, in long text, newlines;
+  emoji (👩‍💻), a zero-width non-joiner or joiner inside a word of a script
+  that needs them (Persian "می‌خواهم", Kurdish, Hindi, Bengali, Sinhala...:
+  they change how the letters around them are drawn, so the word looks
+  different with or without them) and, in long text, newlines;
 * at most a few combining marks in a row, so text cannot pile marks over
   the lines around it;
 * not empty once trimmed, and at most `max_length` characters.
@@ -21,10 +24,36 @@ the live stream frames every line of a part as its own `data:` field.
 import unicodedata
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 REPLACEMENT_CHARACTER = "\ufffd"
 ZERO_WIDTH_JOINER = "\u200d"
+ZERO_WIDTH_NON_JOINER = "\u200c"
+# Scripts whose ordinary words use U+200C/U+200D between their letters (the
+# first word of the letters' Unicode names). In Latin, Greek or Cyrillic they
+# would only hide a difference between two names that look the same.
+JOINING_SCRIPTS = frozenset(
+    {
+        "ARABIC",
+        "SYRIAC",
+        "NKO",
+        "MONGOLIAN",
+        "DEVANAGARI",
+        "BENGALI",
+        "GURMUKHI",
+        "GUJARATI",
+        "ORIYA",
+        "TAMIL",
+        "TELUGU",
+        "KANNADA",
+        "MALAYALAM",
+        "SINHALA",
+        "MYANMAR",
+        "KHMER",
+        "TIBETAN",
+    }
+)
 MAX_COMBINING_MARKS = 4
 _EMOJI_CATEGORIES = {"So", "Sk"}
 _LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"}
@@ -49,6 +78,24 @@ def _joins_emoji(text, index):
     )
 
 
+def _is_joining_letter(char):
+    """A letter or mark of a script that uses the zero-width (non-)joiner."""
+    return (
+        unicodedata.category(char)[0] in "LM"
+        and unicodedata.name(char, "").split(" ")[0] in JOINING_SCRIPTS
+    )
+
+
+def _inside_a_word(text, index):
+    """A (non-)joiner with a letter of a joining script on both sides: inside
+    a word, never alone, at an end or beside another joiner."""
+    return (
+        0 < index < len(text) - 1
+        and _is_joining_letter(text[index - 1])
+        and _is_joining_letter(text[index + 1])
+    )
+
+
 def refused_character(text, *, allow_newlines=False):
     """The first character `text` may not contain, or None."""
     marks = 0
@@ -65,6 +112,8 @@ def refused_character(text, *, allow_newlines=False):
         marks = 0
         if char == ZERO_WIDTH_JOINER and _joins_emoji(text, index):
             continue
+        if char in (ZERO_WIDTH_NON_JOINER, ZERO_WIDTH_JOINER) and _inside_a_word(text, index):
+            continue
         if category in REFUSED_CATEGORIES or char == REPLACEMENT_CHARACTER:
             return char
     return None
@@ -79,7 +128,12 @@ def _check(text, *, max_length, allow_newlines, required):
         raise TextRefused(_("Write something first."), "empty")
     if len(text) > max_length:
         raise TextRefused(
-            _("This text can be at most %(max)d characters long.") % {"max": max_length},
+            ngettext(
+                "This text can be at most %(max)d character long.",
+                "This text can be at most %(max)d characters long.",
+                max_length,
+            )
+            % {"max": max_length},
             "too_long",
         )
     return text

@@ -38,6 +38,11 @@ urlpatterns = [
     path("sessions/<str:code>/previous", facilitator.previous_step, name="previous_step"),
     path("sessions/<str:code>/timer", facilitator.timer, name="timer"),
     path("sessions/<str:code>/lock", facilitator.lock, name="lock"),
+    path(
+        "sessions/<str:code>/projector/language",
+        facilitator.projector_language,
+        name="projector_language",
+    ),
     path("sessions/<str:code>/group-size", facilitator.group_size, name="group_size"),
     path("sessions/<str:code>/regroup", facilitator.regroup, name="regroup"),
     path("sessions/<str:code>/groups/add", facilitator.add_group, name="add_group"),

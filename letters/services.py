@@ -72,7 +72,11 @@ def clean_line(raw, *, label):
     line = " ".join(line.split())
     if len(line) > SIGNOFF_MAX_CHARS:
         raise SessionError(
-            _("%(field)s can be at most %(max)d characters long.")
+            ngettext(
+                "%(field)s can be at most %(max)d character long.",
+                "%(field)s can be at most %(max)d characters long.",
+                SIGNOFF_MAX_CHARS,
+            )
             % {"field": label, "max": SIGNOFF_MAX_CHARS}
         )
     return line

@@ -30,6 +30,7 @@ from activities.models import Case, CaseVersion, Group, Idea, ReflectionAnswer, 
 from activities.steps.drawings import clean_drawing
 from letters.models import Letter, SessionAction, Tally
 from tests.factories import UserFactory, join, live_session, picture_bytes
+from w4r.jsi18n import catalog_url
 
 ROLES = (
     "nobody",
@@ -261,6 +262,7 @@ MATRIX = {
     # Participants' pages.
     "home": Entry(lambda w: reverse("home"), everyone(200)),
     "privacy": Entry(lambda w: reverse("privacy"), everyone(200)),
+    "js_catalog": Entry(lambda w: catalog_url("fr"), everyone(200)),
     "join": Entry(lambda w: reverse("join"), everyone(200)),
     "join_room": Entry(code_url("join_room"), participant_url(own=302, others=200)),
     "room": Entry(code_url("room"), participant_url(own=200, others=302)),
@@ -303,6 +305,7 @@ MATRIX = {
     "previous_step": action("previous_step"),
     "timer": action("timer", lambda w: {"action": "pause"}),
     "lock": action("lock", lambda w: {"locked": "1"}),
+    "projector_language": action("projector_language", lambda w: {"language": "es"}),
     "group_size": action("group_size", lambda w: {"group_size": "3"}),
     "regroup": action("regroup"),
     "add_group": action("add_group"),

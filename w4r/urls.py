@@ -3,10 +3,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from activities import floods
+from w4r import jsi18n
 from w4r.views import too_many_tries
 
 admin.site.site_header = "W4R Live"
@@ -66,6 +67,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(auth_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The JavaScript catalog, one address per language and version (w4r/jsi18n.py).
+    re_path(
+        r"^jsi18n/(?P<language>[a-z]{2,3}(?:-[a-z0-9]{2,8})?)\.(?P<version>[0-9a-f]{12})\.js$",
+        jsi18n.js_catalog,
+        name="js_catalog",
+    ),
     path("", include("activities.urls")),
     path("", include("letters.urls")),
 ]

@@ -1,14 +1,16 @@
 """Reading a case pack from a folder or a zip, safely.
 
-A pack is `pack.yaml` (or `pack.json`) plus the image files it names. Nothing
-outside the pack may be reached: paths are checked before any file is read,
-links leading out of a folder are refused, and a zip is measured before it is
-unpacked (entry count, total size, compression ratio), so a zip bomb stops at
-its headers.
+A pack is `pack.yaml` (or `pack.json`) plus the image files it names and,
+optionally, its texts in other languages (`translations/<language>.yaml`, see
+activities/casepacks/translations.py). Nothing outside the pack may be
+reached: paths are checked before any file is read, links leading out of a
+folder are refused, and a zip is measured before it is unpacked (entry
+count, total size, compression ratio), so a zip bomb stops at its headers.
 """
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -24,6 +26,11 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_ZIP_TOTAL_BYTES = 100 * 1024 * 1024
 MAX_ZIP_RATIO = 100
+TRANSLATIONS_FOLDER = "translations/"
+# translations/fr.yaml, translations/pt-BR.yaml: the schema's language pattern.
+TRANSLATION_FILE = re.compile(
+    r"^translations/([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.(?:yaml|yml|json)$"
+)
 
 
 @dataclass
@@ -32,6 +39,8 @@ class RawPack:
     pack_file: str
     data: object
     files: dict = field(default_factory=dict)  # path inside the pack -> bytes, read on demand
+    # language -> (path inside the pack, parsed data) of each translations/<language>.yaml
+    translations: dict = field(default_factory=dict)
     _reader: object = None
 
     def read(self, path):
@@ -98,6 +107,35 @@ def parse_pack_file(name, raw):
         raise PackReadError([PackError(place, f"invalid YAML: {problem}")]) from None
 
 
+def read_translations(paths, read):
+    """{language: (path, data)} of the pack's translation files, given the
+    paths of the files under translations/ and a reader of one of them. Every
+    misnamed or unreadable file is reported, not only the first."""
+    found, problems = {}, []
+    for path in sorted(paths):
+        match = TRANSLATION_FILE.match(path)
+        if match is None:
+            problems.append(
+                PackError(
+                    path,
+                    "is not a translation file: name it after a language code, "
+                    "e.g. translations/fr.yaml",
+                )
+            )
+            continue
+        language = match.group(1)
+        if language in found:
+            problems.append(PackError(path, f"a second translation file for {language!r}"))
+            continue
+        try:
+            found[language] = (path, parse_pack_file(path, read(path)))
+        except PackReadError as exc:
+            problems += exc.errors
+    if problems:
+        raise PackReadError(problems)
+    return found
+
+
 def read_folder(folder):
     folder = Path(folder).resolve()
     pack_file = next((name for name in PACK_FILES if (folder / name).is_file()), None)
@@ -120,7 +158,28 @@ def read_folder(folder):
     if not (folder / pack_file).resolve().is_relative_to(folder):
         raise PackReadError([PackError(pack_file, "leaves the pack")])
     data = parse_pack_file(pack_file, (folder / pack_file).read_bytes())
-    return RawPack(name=folder.name, pack_file=pack_file, data=data, _reader=read)
+
+    def read_translation(path):
+        target = (folder / path).resolve()
+        if not target.is_relative_to(folder):
+            raise PackReadError([PackError(path, "leaves the pack")])
+        if target.stat().st_size > MAX_PACK_FILE_BYTES:
+            raise PackReadError(
+                [PackError(path, f"is larger than {MAX_PACK_FILE_BYTES // 1024} KB")]
+            )
+        return target.read_bytes()
+
+    translations = {}
+    if (folder / TRANSLATIONS_FOLDER).is_dir():
+        paths = [
+            entry.relative_to(folder).as_posix()
+            for entry in (folder / TRANSLATIONS_FOLDER).rglob("*")
+            if entry.is_file() and not entry.name.startswith(".")
+        ]
+        translations = read_translations(paths, read_translation)
+    return RawPack(
+        name=folder.name, pack_file=pack_file, data=data, translations=translations, _reader=read
+    )
 
 
 def _is_archiver_litter(path):
@@ -199,7 +258,18 @@ def read_zip(source, name="upload.zip"):
 
     short_name = pack_file[len(root) :]
     data = parse_pack_file(short_name, read_member(by_name[pack_file], MAX_PACK_FILE_BYTES))
-    return RawPack(name=name, pack_file=short_name, data=data, _reader=read)
+    translations = read_translations(
+        [
+            path[len(root) :]
+            for path in by_name
+            if path.startswith(root + TRANSLATIONS_FOLDER)
+            and not path.rsplit("/", 1)[-1].startswith(".")
+        ],
+        lambda path: read_member(by_name[root + path], MAX_PACK_FILE_BYTES),
+    )
+    return RawPack(
+        name=name, pack_file=short_name, data=data, translations=translations, _reader=read
+    )
 
 
 def read_pack(source, name=None):

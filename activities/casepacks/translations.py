@@ -15,6 +15,10 @@ from .validation import place_of, schema
 TEXT_REF = "#/$defs/text"
 
 
+def _max_text_length():
+    return schema()["$defs"]["text"]["oneOf"][0]["maxLength"]
+
+
 def _resolve(node):
     ref = node.get("$ref") if isinstance(node, dict) else None
     if ref is None:
@@ -92,11 +96,14 @@ def _own_text(value, language):
     return value.get(language) or next(iter(value.values()))
 
 
-def skeleton(data):
-    """A translation file to start from: every text of the pack, in its own language."""
+def skeleton(data, language=None):
+    """A translation file to start from: every text of the pack, in its own
+    language, or already in `language` where the pack has it."""
     result = {}
+    own = data.get("language", "en")
     for path, value in texts_of(data):
-        _put(result, path, _own_text(value, data.get("language", "en")), data)
+        text = value.get(language) if language and isinstance(value, dict) else None
+        _put(result, path, text or _own_text(value, own), data)
     return result
 
 
@@ -131,6 +138,13 @@ def apply(data, language, overlay, *, source):
         if path in places:
             if not isinstance(value, str) or not value.strip():
                 errors.append(PackError(_where(source, path), _("a translation must be a text")))
+            elif len(value) > _max_text_length():
+                errors.append(
+                    PackError(
+                        _where(source, path),
+                        _("is too long (at most %(max)d characters)") % {"max": _max_text_length()},
+                    )
+                )
             else:
                 _set_language(data, path, language, value)
             return

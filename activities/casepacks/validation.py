@@ -236,8 +236,36 @@ def check_images(raw_pack):
     return images, errors
 
 
+def translation_errors(raw_pack, *, pack_is_valid):
+    """Fold each translations/<language>.yaml into the pack's texts (in
+    place, so the stored version holds the {language: text} mappings) and
+    return the problems, each placed in its file."""
+    from . import translations  # it reads this module's schema
+
+    errors = []
+    data = raw_pack.data
+    own = data.get("language") if isinstance(data, dict) else None
+    for language, (path, overlay) in sorted(raw_pack.translations.items()):
+        if isinstance(own, str) and language.lower() == own.lower():
+            errors.append(
+                PackError(
+                    path,
+                    f"is in the pack's own language ({own}): write those texts in "
+                    f"{raw_pack.pack_file}",
+                )
+            )
+        elif not isinstance(overlay, dict):
+            errors.append(PackError(path, "must be a mapping of fields, like pack.yaml"))
+        elif pack_is_valid:
+            errors += translations.apply(data, language, overlay, source=path)
+    return errors
+
+
 def validate(raw_pack):
     """All the problems of a pack, and its cleaned images when there are none."""
     errors = schema_errors(raw_pack.data) + semantic_errors(raw_pack.data)
+    # A translation is laid over the pack's texts: only a valid pack has a
+    # shape to lay it over, so its files are checked once pack.yaml is.
+    errors += translation_errors(raw_pack, pack_is_valid=not errors)
     images, image_errors = check_images(raw_pack)
     return images, errors + image_errors

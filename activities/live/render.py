@@ -29,11 +29,8 @@ PARTIALS = {
 
 def timer_context(session):
     remaining = session.timer_remaining()
-    seconds = int(remaining.total_seconds()) if remaining is not None else None
     return {
-        "timer_seconds": seconds,
-        # What live.js shows too (m:ss): no unit to translate without JavaScript.
-        "timer_clock": f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "",
+        "timer_seconds": int(remaining.total_seconds()) if remaining is not None else None,
         "timer_paused": session.timer_paused_remaining is not None,
     }
 
@@ -119,10 +116,17 @@ def _render(kind, context):
 
 
 def render_part(session_id, part, language):
-    """(event name, html, session version) for one part, or None."""
+    """(event name, html, session version) for one part, or None.
+
+    The projector is rendered in its session's language whatever `language`
+    its stream opened with: after the facilitator changes it, the page sees
+    the new language in the push and reloads (static/w4r/live.js)."""
     try:
         with translation.override(language):
             session = Session.objects.select_related("case_version").get(pk=session_id)
+            if part == "projector":
+                # Undone with the rest when the override ends.
+                translation.activate(session.projector_language)
             if part == "stage":
                 name, html = _render("stage", stage_context(session))
             elif part.startswith("group:"):

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..live.bus import CONTROL_STEP, PROJECTOR, group_part, publish_on_commit
 from ..models import Idea, ReflectionAnswer
@@ -67,7 +67,11 @@ def idea_add(*, participant, step_key, text="", drawing=None):
             raise SessionError(_("Write an idea or make a drawing first."))
         if participant.ideas.filter(step_key=step.key).count() >= IDEAS_PER_PERSON:
             raise SessionError(
-                _("You have added %(count)d ideas, the most one person can add.")
+                ngettext(
+                    "You have added %(count)d idea, the most one person can add.",
+                    "You have added %(count)d ideas, the most one person can add.",
+                    IDEAS_PER_PERSON,
+                )
                 % {"count": IDEAS_PER_PERSON}
             )
         idea = Idea(session=session, step_key=step.key, participant=participant, text=text)

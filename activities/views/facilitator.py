@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,6 +72,7 @@ def session_create(request):
         title=form.cleaned_data["title"],
         group_size=form.cleaned_data["group_size"],
         origin=request.build_absolute_uri("/").rstrip("/"),
+        projector_language=translation.get_language(),
     )
     return redirect("control", session.room_code)
 
@@ -84,9 +86,14 @@ def control(request, code):
 
 @login_required
 def projector(request, code):
+    """The projector speaks the session's projector language, not its
+    browser's: it is often the facilitator's own laptop."""
     session = _own_session(request, code)
-    context = projector_context(session)
-    return render(request, "activities/projector.html", context)
+    with translation.override(session.projector_language):
+        context = projector_context(session)
+        response = render(request, "activities/projector.html", context)
+        response["Content-Language"] = session.projector_language
+    return response
 
 
 def _action(handler):
@@ -139,6 +146,13 @@ def timer(request, session):
         services.timer_pause(session=session)
     else:
         services.timer_resume(session=session)
+
+
+@_action
+def projector_language(request, session):
+    services.session_set_projector_language(
+        session=session, language=request.POST.get("language", "")
+    )
 
 
 @_action

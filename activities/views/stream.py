@@ -50,6 +50,13 @@ def _who(request, code, screen):
     return None
 
 
+def _language(session, screen):
+    """The projector speaks its session's language; every other screen its reader's."""
+    if screen == "projector":
+        return session.projector_language
+    return translation.get_language()
+
+
 def _stream_response(body):
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-transform"
@@ -79,7 +86,7 @@ async def events(request, code, screen):
         return HttpResponseForbidden()
     session, parts, participant_id = found
     conn = Connection(
-        session.pk, parts, language=translation.get_language(), participant_id=participant_id
+        session.pk, parts, language=_language(session, screen), participant_id=participant_id
     )
     return _stream_response(hub.stream(conn))
 
@@ -100,7 +107,7 @@ def poll(request, code, screen):
         return HttpResponse(status=204)
     chunks = []
     for part in parts:
-        rendered = render_part(session.pk, part, translation.get_language())
+        rendered = render_part(session.pk, part, _language(session, screen))
         if rendered is not None:
             name, html, _version = rendered
             chunks.append(

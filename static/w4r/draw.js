@@ -5,9 +5,12 @@
  * resize or a turned phone. On submit, the drawing form sends the canvas as a
  * PNG (or the picture chosen in its file field) with fetch; without
  * JavaScript the box stays hidden and the form uploads the chosen picture.
- * Keyboard users write their ideas in the text form instead. */
+ * Keyboard users write their ideas in the text form instead. Messages come
+ * from Django's JavaScript catalog (w4r/jsi18n.py). */
 (function () {
   "use strict";
+
+  var gettext = window.gettext || function (text) { return text; };
 
   var RATIO = 3 / 4; // height / width
   var MAX_CSS_WIDTH = 640;
@@ -166,7 +169,7 @@
     var file = form.querySelector("input[type=file]");
     var hasFile = file && file.files && file.files.length > 0;
     if (!hasFile && !state.strokes.length) {
-      status.textContent = form.getAttribute("data-empty-message") || "";
+      status.textContent = gettext("Draw something first, or choose a picture.");
       return;
     }
     var button = form.querySelector("button[type=submit]");
@@ -194,7 +197,7 @@
           });
         })
         .catch(function () {
-          status.textContent = form.getAttribute("data-offline-message") || "";
+          status.textContent = gettext("Not sent: no connection. Try again in a moment.");
         })
         .then(function () {
           button.disabled = false;

@@ -5,9 +5,12 @@
  * text/plain message (a 409 from a service rule, a 429 "too many tries", a
  * 503 while the database is briefly away) and that message is shown; any
  * other failure gets a general line. Nothing here evaluates what the server
- * sent: the message is set as text. */
+ * sent: the message is set as text. Its own lines come from Django's
+ * JavaScript catalog (w4r/jsi18n.py), in English if it did not load. */
 (function () {
   "use strict";
+
+  var gettext = window.gettext || function (text) { return text; };
 
   var box = document.getElementById("fault");
   if (!box) return;
@@ -25,14 +28,14 @@
     var type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
     var body = (xhr && xhr.responseText) || "";
     if (type.indexOf("text/plain") === 0 && body && body.length <= 500) return body;
-    return box.getAttribute("data-general");
+    return gettext("That did not work. Try again.");
   }
 
   document.addEventListener("htmx:responseError", function (event) {
     show(messageOf(event.detail.xhr));
   });
   document.addEventListener("htmx:sendError", function () {
-    show(box.getAttribute("data-offline"));
+    show(gettext("No connection to the server. Check the Wi-Fi and try again."));
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful && event.detail.requestConfig

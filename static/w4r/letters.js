@@ -6,11 +6,44 @@
  * text in localStorage until the server has it, and sends it again when the
  * phone is back online or the page is reloaded. It also counts words, shows
  * when the text was saved, copies social texts and opens the print dialog.
- * Without it, the forms still post and the text is still saved. */
+ * Without it, the forms still post and the text is still saved. Messages come
+ * from Django's JavaScript catalog (w4r/jsi18n.py); numbers and times follow
+ * the page's language. */
 (function () {
   "use strict";
   if (window.w4rLetters) return;
   window.w4rLetters = true;
+
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+  // Times in the page's language, in Western digits like every number the
+  // server writes (docs/languages.md).
+  var LOCALE = (document.documentElement.lang || "en") + "-u-nu-latn";
+
+  /* A count grouped as the server groups it (the `number` template filter):
+   * with the language's separator and grouping from Django's formats, which
+   * the catalog carries. */
+  function number(value) {
+    var format = window.get_format;
+    var grouping = format ? format("NUMBER_GROUPING") : 0;
+    var separator = format ? format("THOUSAND_SEPARATOR") : ",";
+    var digits = String(value);
+    if (!grouping || typeof grouping !== "number") return digits;
+    var groups = [];
+    while (digits.length > grouping) {
+      groups.unshift(digits.slice(-grouping));
+      digits = digits.slice(0, -grouping);
+    }
+    groups.unshift(digits);
+    return groups.join(separator);
+  }
+
+  function unsaved() { return gettext("Not saved yet"); }
+  function offline() {
+    return gettext("Not saved yet — offline. Your text is kept on this phone and saved when you are back online.");
+  }
 
   var PREFIX = "w4r:letter:";
   var RETRY_MS = 10000;
@@ -90,12 +123,14 @@
     var count = form.querySelector("[data-count]");
     if (!count) return;
     var words = text.trim() ? text.trim().split(/\s+/).length : 0;
-    count.querySelector("[data-words]").textContent = words;
-    count.querySelector("[data-chars]").textContent = text.length;
+    count.querySelector("[data-words]").textContent = number(words);
+    count.querySelector("[data-chars]").textContent = number(text.length);
     var max = parseInt(count.getAttribute("data-max"), 10);
     var limit = count.querySelector("[data-limit]");
     var full = text.length >= max;
-    limit.textContent = full ? form.getAttribute("data-msg-limit") : "";
+    limit.textContent = full
+      ? interpolate(gettext("You have reached the limit of %(max)s characters."), { max: number(max) }, true)
+      : "";
     count.classList.toggle("is-full", full);
   }
 
@@ -113,7 +148,9 @@
       .forEach(function (el) {
         var when = new Date(el.getAttribute("datetime"));
         if (!isNaN(when)) {
-          el.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+          try {
+            el.textContent = when.toLocaleTimeString(LOCALE, { hour: "numeric", minute: "2-digit" });
+          } catch (e) { /* keep the server's */ }
         }
       });
   }
@@ -132,8 +169,7 @@
     if (!form || !event.target.name) return;
     bump(form);
     updateCount(form);
-    setStatus(form, navigator.onLine === false
-      ? form.getAttribute("data-msg-offline") : form.getAttribute("data-msg-unsaved"));
+    setStatus(form, navigator.onLine === false ? offline() : unsaved());
   });
 
   document.addEventListener("change", function (event) {
@@ -171,7 +207,7 @@
       localTimes(form);
     } else if (!xhr || xhr.status === 0 || xhr.status >= 500) {
       setStatus(form, navigator.onLine === false
-        ? form.getAttribute("data-msg-offline") : form.getAttribute("data-msg-retry"), true);
+        ? offline() : gettext("Not saved yet — trying again…"), true);
     } else if (xhr.status === 403 || xhr.status === 409) {
       dropEntry(formKey(form), Infinity); // refused for good: do not send it again
     } else {
@@ -219,7 +255,7 @@
     });
     field(form, "revision").value = String(entry.revision);
     updateCount(form);
-    setStatus(form, form.getAttribute("data-msg-unsaved"));
+    setStatus(form, unsaved());
   }
 
   /* After a reload (or when the editor arrives): text this phone has and the
@@ -280,7 +316,7 @@
     if (!source) return;
     var done = function () {
       var announcer = document.getElementById("announcer");
-      var label = button.getAttribute("data-copied");
+      var label = gettext("Copied");
       if (announcer) announcer.textContent = label;
       button.classList.add("is-copied");
       setTimeout(function () { button.classList.remove("is-copied"); }, 2000);

@@ -6,8 +6,9 @@
  * phone wakes up with a stale stream), keeps its listeners across
  * reconnects, and when the stream stays silent it polls a cheap version URL
  * until the stream is back. It also skips a pushed part identical to the one
- * shown (a reconnect's snapshot), runs the step timers and announces changes
- * to screen readers. */
+ * shown (a reconnect's snapshot), runs the step timers, announces changes
+ * to screen readers and reloads a page whose parts now come in another
+ * language. */
 (function () {
   "use strict";
 
@@ -121,9 +122,20 @@
         if (region) region.remove();
       });
     }
+    followLanguage(event.target);
     startTimers(event.target);
     announce(event.target);
   });
+
+  // -- Language -------------------------------------------------------------
+  // A part rendered in another language than the page (the facilitator set
+  // the projector's language): reload, so the whole page follows.
+  function followLanguage(root) {
+    var marker = root.querySelector ? root.querySelector("[data-part-language]") : null;
+    if (marker && marker.getAttribute("data-part-language") !== document.documentElement.lang) {
+      window.location.reload();
+    }
+  }
 
   // -- Polling fallback ---------------------------------------------------
   var polling = false;
@@ -137,6 +149,7 @@
           version = response.headers.get("X-W4R-Version") || version;
           return response.text().then(function (html) {
             htmx.swap(document.body, html, { swapStyle: "none" });
+            followLanguage(document);
             startTimers(document);
           });
         }

@@ -3,12 +3,16 @@
  * - A request the server refuses (422) carries its reason as text: it is
  *   shown where the form shows its status, instead of being dropped.
  * - A form marked `data-reset-on-success` is emptied once what it sent is in.
+ * - A form marked `data-offline-notice` says so when what it sends cannot
+ *   reach the server.
  * - A form marked `data-autosave` (a note, an answer) saves as people type;
  *   when a save cannot reach the server it says so and tries again, so what
  *   was typed is never silently left unsaved.
- * Messages come from the form (data-offline-message), so they are translated. */
+ * Messages come from Django's JavaScript catalog (w4r/jsi18n.py). */
 (function () {
   "use strict";
+
+  var gettext = window.gettext || function (text) { return text; };
 
   var RETRY_MS = 5000;
 
@@ -37,11 +41,15 @@
 
   function notSent(event) {
     var form = event.detail.elt;
-    if (!form || !form.matches || !form.matches("form")) return;
+    if (!form || !form.matches || !form.matches("form[data-offline-notice]")) return;
     var status = statusOf(form);
-    var message = form.getAttribute("data-offline-message");
-    if (status && message) status.textContent = message;
-    if (form.matches("[data-autosave]")) {
+    var autosave = form.matches("[data-autosave]");
+    if (status) {
+      status.textContent = autosave
+        ? gettext("Not saved yet: no connection. Trying again…")
+        : gettext("Not sent: no connection. Try again in a moment.");
+    }
+    if (autosave) {
       clearTimeout(form.w4rRetry);
       form.w4rRetry = setTimeout(function () {
         if (document.body.contains(form)) htmx.trigger(form, "w4r-retry");

@@ -68,8 +68,9 @@ def assert_clean_line(text, max_length):
     assert "\x00" not in text and "\ufffd" not in text
     for index, char in enumerate(text):
         if unicodedata.category(char) in INVISIBLE:
-            # Only a zero-width joiner between two emoji.
-            assert char == "\u200d" and 0 < index < len(text) - 1
+            # Only a zero-width joiner between two emoji, or a (non-)joiner
+            # inside a word (activities/textrules.py).
+            assert char in "\u200c\u200d" and 0 < index < len(text) - 1
 
 
 @PROPERTY
@@ -103,7 +104,7 @@ def test_long_text_is_refused_or_clean(raw):
     assert "\r" not in text and "\t" not in text and "\x00" not in text
     assert not text.startswith("\n") and not text.endswith("\n")
     for char in text:
-        assert char == "\n" or unicodedata.category(char) not in INVISIBLE or char == "\u200d"
+        assert char in "\n\u200c\u200d" or unicodedata.category(char) not in INVISIBLE
 
 
 @DB_EXAMPLES
@@ -148,6 +149,8 @@ REFUSED = [
     ("\u202eanA", "control or invisible"),  # right-to-left override
     ("A\u200bna", "control or invisible"),  # zero-width space
     ("A\u2060na", "control or invisible"),  # word joiner
+    ("Sa\u200cm", "control or invisible"),  # a non-joiner in a Latin name: a look-alike
+    ("\u200cسارة", "control or invisible"),  # a non-joiner outside the word
     ("Ana\ufeff", "control or invisible"),  # byte order mark
     ("\ue000Ana", "control or invisible"),  # private use
     ("Ana\ufffd", "control or invisible"),  # what invalid UTF-8 decodes to
@@ -168,6 +171,8 @@ ACCEPTED = [
     "🙂 Sam",
     "👩‍💻 Dev",  # emoji joined by a zero-width joiner
     "سارة",  # right to left
+    "نگار\u200cها",  # Persian: a zero-width non-joiner inside a word
+    "क्\u200dष",  # Devanagari: a zero-width joiner inside a word
     "אורי כהן",
     "Zoë",
     "李小龙",

@@ -167,7 +167,7 @@ class TestRetention:
         # The session summary still counts them, and says the rest is gone.
         client.force_login(session.facilitator)
         html = client.get(reverse("session_summary", args=[session.room_code])).content.decode()
-        assert "2 ideas (1 drawing)" in html and "1 crossed out" in html
+        assert "2 ideas" in html and "1 of them drawn" in html and "1 crossed out" in html
         assert "1 answer to the reflection questions" in html
         assert "1 group wrote a note" in html
         assert "1 person said which rights they used that day" in html

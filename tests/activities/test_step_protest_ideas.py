@@ -538,11 +538,11 @@ class TestPhoneViews:
         session, (ana_p, *_people), (ana, *_clients) = phones
         idea_cross_out(idea=add(ana_p, "Paint the ministry"), reason="Vandalism")
         html = ana.get(url("room", session)).content.decode()
-        assert "<del>Paint the ministry</del>" in html
+        assert '<del dir="auto">Paint the ministry</del>' in html
         assert "Crossed out:" in html and "Vandalism" in html
         assert "might not be accepted by the government" in html
         pushed = render(bus.group_part(ana_p.group_id), session)
-        assert "<del>Paint the ministry</del>" in pushed
+        assert '<del dir="auto">Paint the ministry</del>' in pushed
 
     def test_tags_on_the_phone(self, phones):
         session, (ana_p, *_people), (ana, *_clients) = phones
@@ -671,7 +671,7 @@ class TestFacilitatorViews:
         idea_set_tag(idea=idea, tag="assembly", on=True)
         idea_cross_out(idea=idea, reason="Banned")
         html = client.get(url("projector", session)).content.decode()
-        assert "<del>March on the square</del>" in html and "Banned" in html
+        assert '<del dir="auto">March on the square</del>' in html and "Banned" in html
         assert "Freedom of assembly" in html
         assert "might not be accepted by the government" in html
         idea_set_hidden(idea=idea, hidden=True)
