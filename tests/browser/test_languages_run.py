@@ -99,22 +99,33 @@ def _english_and_translated(language):
     )
 
 
-CONTROL_TEXTS = """() => {
+# The texts of the page a person reads or hears: each element's text (whole,
+# and its own text nodes alone), the spoken attributes, the buttons' values.
+# Case texts shown in another language than the page's carry their own
+# `lang` (the case's language notice says so): they are not the app's words.
+PAGE_TEXTS = """() => {
+  const page = document.documentElement.lang;
   const seen = [];
   const add = (text) => {
     text = (text || "").replace(/\\s+/g, " ").trim();
     if (text) seen.push(text);
   };
-  const controls = "header a, header button, main button, main summary, main label,"
-    + " main legend, main a.button, main .save-status, main .help, main .notice,"
-    + " main .eyebrow, main .match-hint";
-  document.querySelectorAll(controls).forEach((el) => add(el.innerText));
-  document.querySelectorAll("[aria-label], [title], [placeholder]").forEach((el) => {
-    ["aria-label", "title", "placeholder"].forEach((name) => add(el.getAttribute(name)));
-  });
-  document.querySelectorAll("input[type=submit], input[type=button]")
-    .forEach((el) => add(el.value));
-  return seen;
+  const own = (el) => Array.from(el.childNodes)
+    .filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.data).join(" ");
+  for (const el of document.querySelectorAll("header *, main *, footer *")) {
+    const language = el.closest("[lang]");
+    if (language && language.lang !== page) continue;
+    if (el.matches("script, style, textarea, input, select")) continue;
+    // Not rendered (a closed <details>, [hidden]); visually hidden text counts.
+    if (!el.checkVisibility()) continue;
+    add(el.innerText);
+    add(own(el));
+    ["aria-label", "aria-description", "title", "placeholder", "alt"]
+      .forEach((name) => add(el.getAttribute(name)));
+  }
+  document.querySelectorAll("input[type=submit], input[type=button], input[placeholder]")
+    .forEach((el) => { add(el.value); add(el.placeholder); });
+  return Array.from(new Set(seen));
 }"""
 
 
@@ -125,8 +136,8 @@ def leftovers(texts, language):
 
 
 def english_leftovers(page, language):
-    """The control texts of `page` (buttons, labels, summaries...) left in English."""
-    return leftovers(page.evaluate(CONTROL_TEXTS), language)
+    """The texts of `page` left in English (headings, buttons, labels, notes...)."""
+    return leftovers(page.evaluate(PAGE_TEXTS), language)
 
 
 def expect_language(page, language):
@@ -432,7 +443,7 @@ def test_a_whole_session_in_arabic(people):
     # The letters page without JavaScript's help: its "back" arrow points right.
     omar.goto(f"/r/{code}/action")
     back = omar.get_by_role("link", name=tr(language, "Back to the session"))
-    expect(back.locator(".flip-in-rtl")).to_have_css("transform", "matrix(-1, 0, 0, 1, 0, 0)")
+    expect(back.locator(".dir-arrow")).to_have_css("transform", "matrix(-1, 0, 0, 1, 0, 0)")
     shot(omar, language, "10-letters-page")
     back.click()
     expect_step_on(omar, language, "take_action")
