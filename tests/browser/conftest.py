@@ -426,13 +426,12 @@ class People:
         expect(page.locator("#live-projector")).to_be_visible()
         return page
 
-    def phone(self, *, server=None, locale=None):
-        """A phone without an identity yet, on a blank page; `locale` (e.g.
-        "ar") is the language its browser asks for."""
-        options = {"locale": locale} if locale else {}
-        return self._page(
-            server, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, **options
-        )
+    def phone(self, *, server=None, **options):
+        """A phone without an identity yet, on a blank page; `options` for its
+        browser context (e.g. locale="ar", whose Accept-Language picks the
+        app's language, or another viewport)."""
+        options = {"viewport": PHONE, **options}
+        return self._page(server, is_mobile=True, has_touch=True, device_scale_factor=2, **options)
 
     def close(self):
         for context in self.contexts:
