@@ -112,6 +112,18 @@ class TestLiveMarkup:
         assert sum("data-mine-crossed" in item for item in items) == 1
 
 
+class TestAdminPages:
+    def test_the_admin_carries_the_apps_fixes(self, client):
+        admin = UserFactory(username="section-admin", is_staff=True, is_superuser=True)
+        client.force_login(admin)
+        for url in (reverse("admin:index"), reverse("admin:activities_case_changelist")):
+            html = client.get(url).content.decode()
+            assert re.search(r'<link rel="stylesheet" href="/static/w4r/admin\.css">', html), url
+            assert "W4R Live" in html  # the branding kept
+        css = (ROOT / "static" / "w4r" / "admin.css").read_text(encoding="utf-8")
+        assert ".breadcrumbs a { text-decoration: underline; }" in css
+
+
 class TestAxeAsset:
     def test_axe_core_is_a_test_asset_the_app_never_serves(self):
         asset = ROOT / "tests" / "browser" / "assets" / "axe.min.js"

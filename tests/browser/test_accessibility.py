@@ -18,11 +18,13 @@ from playwright.sync_api import expect
 
 from .conftest import (
     FACILITATOR,
+    PASSWORD,
     STEP_TITLES,
     assert_accessible,
     click_control,
     create_session,
     join,
+    manage,
 )
 
 SMALL_PHONE = {"width": 320, "height": 640}
@@ -228,6 +230,40 @@ def test_pages_around_a_session_are_accessible(people, server):
     assert_accessible(phone, context="429 page")
 
 
+_CREATE_ADMIN = f"""
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_superuser("section-admin", "admin@example.org", {PASSWORD!r})
+"""
+
+
+@pytest.mark.browser
+def test_the_admins_pages_are_accessible(people, app_env):
+    """The pages of a section's staff: case packs and the campaign tally."""
+    manage(app_env["env"], "shell", "-c", _CREATE_ADMIN)
+    admin = people.visitor()
+    admin.goto("/admin/login/")
+    assert_accessible(admin, context="admin sign-in")
+    admin.get_by_label("Username").fill("section-admin")
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_role("button", name="Log in").click()
+    expect(admin).to_have_url(re.compile(r"/admin/$"))
+    assert_accessible(admin, context="admin index")
+    admin.get_by_role("link", name="Cases", exact=True).click()
+    expect(admin).to_have_url(re.compile(r"/admin/activities/case/$"))
+    assert_accessible(admin, context="admin: the cases")
+    change = admin.locator("#result_list th a").first.get_attribute("href")
+    admin.get_by_role("link", name=re.compile("Load a case pack")).click()
+    assert_accessible(admin, context="admin: load a case pack")
+    for path, what in (
+        (change, "a case"),
+        (change.replace("/change/", "/content/"), "a case's texts"),
+        ("/admin/letters/tally/", "the tally"),
+        ("/admin/letters/tally/totals/", "the tally's totals"),
+    ):
+        assert admin.goto(path).status == 200, path
+        assert_accessible(admin, context=f"admin: {what}")
+
+
 @pytest.mark.browser
 def test_motion_stops_when_the_system_asks(browser, server):
     """prefers-reduced-motion: every transition and animation is off, even
@@ -406,5 +442,9 @@ def test_a_whole_session_is_accessible_on_every_screen(open_room):
     expect(projector.locator(".projector-end")).to_be_visible()
     expect(ana.locator("#live-stage h1")).to_have_text("The session has ended")
     check_all(room, "the session ended")
+    late = small(room.people.phone())
+    late.goto(f"/join/{room.code}")
+    expect(late.locator(".notice")).to_contain_text("This session has ended.")
+    assert_accessible(late, context="join page of an ended session")
     letters.goto(f"/sessions/{room.code}/summary")
     assert_accessible(letters, context="session summary")
