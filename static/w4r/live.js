@@ -300,8 +300,9 @@
    * screen reader user would lose their place at every push. Before a swap
    * the focused element is remembered by what identifies it (its id; else
    * its form's action with its own text; else its place among the part's
-   * controls); afterwards the same element in the new markup gets the focus
-   * back, with the text and the caret of a field being typed in. When a new
+   * controls, if the control there is of the same kind); afterwards the
+   * same element in the new markup gets the focus back, with the text and
+   * the caret of a field being typed in. When a new
    * step replaced the part, the focus goes to its heading instead. Nothing
    * is moved if the person has put the focus somewhere else meanwhile. */
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), "
@@ -357,7 +358,10 @@
       if (same.length === 1) return same[0];
     }
     if (byPlace && state.index >= 0 && controls.length) {
-      return controls[Math.min(state.index, controls.length - 1)];
+      // Only a control of the same kind: a tapped button must not hand the
+      // focus to a text field (a phone would open its keyboard).
+      var there = controls[Math.min(state.index, controls.length - 1)];
+      if (there.tagName === state.node.tagName && there.type === state.node.type) return there;
     }
     return null;
   }
