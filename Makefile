@@ -26,10 +26,12 @@ run: install
 	DJANGO_DEBUG=1 $(VENV)/bin/uvicorn w4r.asgi:application --host $(HOST) --port $(PORT) --lifespan off --timeout-graceful-shutdown 2
 
 # Debian's Chromium (Playwright's own browser download is not used) and
-# PostgreSQL, for the browser tests and the second database run.
+# PostgreSQL, for the browser tests and the second database run; GNU gettext
+# (xgettext, msgfmt) for the catalog tests, which extract and compile.
 install-test-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null && command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \

@@ -426,13 +426,24 @@ class People:
         expect(page.locator("#live-projector")).to_be_visible()
         return page
 
-    def phone(self, *, server=None, locale=None):
-        """A phone without an identity yet, on a blank page; `locale` (e.g.
-        "ar") is the language its browser asks for."""
-        options = {"locale": locale} if locale else {}
+    def phone(self, *, server=None, **options):
+        """A phone without an identity yet, on a blank page; `options` as
+        for a browser context (e.g. locale="ar", whose Accept-Language picks
+        the app's language, or java_script_enabled=False)."""
         return self._page(
-            server, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, **options
+            server,
+            **{
+                "viewport": PHONE,
+                "is_mobile": True,
+                "has_touch": True,
+                "device_scale_factor": 2,
+                **options,
+            },
         )
+
+    def visitor(self, *, server=None, viewport=LAPTOP, **options):
+        """A laptop's browser with nobody signed in, on a blank page."""
+        return self._page(server, viewport=viewport, **options)
 
     def close(self):
         for context in self.contexts:
@@ -635,3 +646,85 @@ def screenshot(page, name):
             page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=True)
     finally:
         page.set_viewport_size(before)
+
+
+# -- Accessibility: axe-core -------------------------------------------------------
+
+# axe-core, vendored as a test asset (tests/browser/assets/README.md); the app
+# never serves it.
+AXE_SCRIPT = ROOT / "tests" / "browser" / "assets" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2 A and AA, and Deque's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+_AXE_RUN = """async (tags) => {
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: tags},
+    resultTypes: ["violations"],
+  });
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({
+      target: n.target.join(" "), impact: n.impact, summary: n.failureSummary,
+      html: n.html.slice(0, 300),
+    })),
+  }));
+}"""
+
+
+def _axe_source():
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def load_axe(page):
+    """Put axe-core into `page` (and every page its context opens later).
+
+    The app's Content-Security-Policy (script-src 'self') blocks a <script>
+    element with inline content, which is what `page.add_script_tag(path=...)`
+    adds. `context.add_init_script` goes through the DevTools protocol
+    instead, which the page's CSP does not govern, so the policy stays on and
+    is tested as it is: no `bypass_csp`. An init script runs on the next
+    navigation; for the page already open, `page.evaluate` of the same source
+    defines `axe` at once (also outside the CSP)."""
+    context = page.context
+    if not getattr(context, "_w4r_axe", False):
+        context.add_init_script(path=str(AXE_SCRIPT))
+        context._w4r_axe = True
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+
+
+def axe_violations(page):
+    """axe's serious and critical violations on `page` as it is now."""
+    load_axe(page)
+    violations = page.evaluate(_AXE_RUN, AXE_TAGS)
+    return [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
+
+
+def format_violations(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"][:8]:
+            lines.append(f"    at {node['target']}: {node['html'][:160]}")
+            summary = " ".join((node["summary"] or "").split())
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(violation["nodes"]) > 8:
+            lines.append(f"    ... and {len(violation['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, *, context=""):
+    """Fail when axe-core finds a serious or critical WCAG 2.2 A/AA (or best
+    practice) violation on `page`; the message names each rule, its help and
+    the failing elements."""
+    violations = axe_violations(page)
+    if violations:
+        where = context or page.url
+        pytest.fail(
+            f"axe-core: {len(violations)} serious/critical accessibility violation(s) "
+            f"on {where} ({page.url}):\n{format_violations(violations)}",
+            pytrace=False,
+        )
