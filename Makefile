@@ -43,11 +43,19 @@ test: install install-test-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Each run: the tests that need no browser on both cores (pytest-xdist), then
+# the browser tests one at a time (each drives several Chromium contexts and
+# a server; two at once on two cores would only trade speed for timeouts).
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+UNIT_TESTS := $(PYTEST) -n 2 --ignore=tests/browser $(PYTEST_ARGS)
+BROWSER_TESTS := $(PYTEST) tests/browser $(PYTEST_ARGS)
+
 test-sqlite: install
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(UNIT_TESTS)
+	$(BROWSER_TESTS)
 
 test-postgres: install
-	.ci/with-postgres $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	.ci/with-postgres bash -c '$(UNIT_TESTS) && $(BROWSER_TESTS)'
 
 # The load benchmark (docs/performance.md): both configurations, each phone
 # count in BENCH_N; not part of `make test` (a 20-phone smoke run is).
