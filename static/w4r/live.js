@@ -389,6 +389,9 @@
    * control has no counterpart, its first heading gets the focus. Without
    * it (a push), the control at the same place does. */
   function restoreFocus(state, scope, swapped) {
+    // The focus has left the page (Shift+Tab past its first control, into
+    // the browser's own controls): it is where the person put it.
+    if (!document.hasFocus()) return;
     var active = document.activeElement;
     if (active && active !== document.body && active !== state.node && document.contains(active)) {
       return; // the person moved on
@@ -462,6 +465,7 @@
     if (!state) return;
     focusOfRequest.delete(event.detail.xhr);
     var active = document.activeElement;
+    if (!document.hasFocus()) return;
     if (document.contains(state.node)) {
       if (!state.node.disabled && (!active || active === document.body)) {
         state.node.focus({ preventScroll: true });
