@@ -50,6 +50,10 @@ def parse(argv):
     parser.add_argument("--rounds", type=int, default=5, help="step changes measured")
     parser.add_argument("--poll-seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="app processes (scaleout)")
+    parser.add_argument(
+        "--join-sample", type=int, default=50,
+        help="phones that join through the form; the others are seated in the database",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="short phases, for the smoke test")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--out", help="write the Markdown tables here too")
@@ -89,6 +93,7 @@ async def bench(args, log=print):
                     quick=args.quick,
                     log=log,
                     writes_kind=args.write_kind,
+                    join_sample=args.join_sample,
                 )
                 me.start()
                 result = await asyncio.wait_for(run.execute(), 900 + phones / 2)

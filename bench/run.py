@@ -66,7 +66,8 @@ def _newer(baseline):
 
 class Run:
     def __init__(self, server, phones, *, writes=2000, write_seconds=10, rounds=5,
-                 poll_seconds=20, quick=False, log=print, writes_kind="joins"):  # fmt: skip
+                 poll_seconds=20, quick=False, log=print, writes_kind="joins",
+                 join_sample=50):  # fmt: skip
         self.server = server
         self.n = phones
         self.writes = writes
@@ -76,6 +77,7 @@ class Run:
         self.quick = quick
         self.log = log
         self.writes_kind = writes_kind
+        self.join_sample = join_sample
         self.host = HOST
         self.port = server.port
         self.code = server.info["code"]
@@ -110,16 +112,6 @@ class Run:
                 return await coroutine
 
         return await asyncio.gather(*(one(c) for c in coroutines), return_exceptions=True)
-
-    def gather_limited_tasks(self, function, limit):
-        """One coroutine per phone, at most `limit` running at once."""
-        semaphore = asyncio.Semaphore(limit)
-
-        async def one(phone):
-            async with semaphore:
-                return await function(phone)
-
-        return [one(phone) for phone in self.phones]
 
     def _count_failures(self, results, what):
         for result in results:
@@ -243,22 +235,52 @@ class Run:
         return sizes
 
     async def join_all(self):
-        self.log(f"  joining {self.n} phones")
+        """A sample of phones joins through the real form (join page, its
+        CSS and JS, the nickname POST, the room page); the others are already
+        in the room (created in the database with their signed cookies, as if
+        they had joined a moment ago) and open the room page. Then every
+        phone opens its stream."""
+        sample = min(self.n, self.join_sample)
+        self.log(f"  {sample} phones join through the form, {self.n - sample} are in the room")
         self.phones = [
             Phone(self.host, self.port, self.code, f"Phone {i:05d}", listener=self.on_event)
-            for i in range(self.n)
+            for i in range(sample)
         ]
+        started = time.monotonic()
+        populated = []
+        if self.n > sample:
+            handed = await asyncio.get_running_loop().run_in_executor(
+                None, self.server.populate, self.n - sample, "Seated "
+            )
+            for nickname, cookie in handed["phones"]:
+                phone = Phone(self.host, self.port, self.code, nickname, listener=self.on_event)
+                phone.browser.cookies[handed["cookie"]] = cookie
+                populated.append(phone)
+        created = time.monotonic() - started
+        self.phones += populated
         connected = self.watch("stage", self.phones, lambda p, e: True)
-        posts = []
+        posts, opened = [], []
 
         async def join(phone):
             posts.append(await phone.join())
+            opened.append(phone)
             phone.connect()
 
-        started = time.monotonic()
+        async def come_in(phone):
+            await phone.open_room(assets=False)
+            opened.append(phone)
+            phone.connect()
+
         self.app_meter.start()
-        progress = asyncio.ensure_future(self._progress(posts, "joined"))
-        tasks = [asyncio.ensure_future(c) for c in self.gather_limited_tasks(join, 32)]
+        progress = asyncio.ensure_future(self._progress(opened, "in the room"))
+        semaphore = asyncio.Semaphore(32)
+
+        async def limited(coroutine):
+            async with semaphore:
+                return await coroutine
+
+        tasks = [asyncio.ensure_future(limited(join(p))) for p in self.phones[:sample]]
+        tasks += [asyncio.ensure_future(limited(come_in(p))) for p in populated]
         done, pending = await asyncio.wait(tasks, timeout=120 + self.n / 4)
         progress.cancel()
         for task in pending:
@@ -273,6 +295,8 @@ class Run:
         self.phones = [p for p in self.phones if p.stream is not None]
         self.result["join"] = {
             "seconds": time.monotonic() - started,
+            "created_seconds": created,
+            "sample": sample,
             "post": stats.summary(posts),
             "connected": len(connected.received),
             "cpu": join_cpu,

@@ -22,6 +22,7 @@ from django.db import close_old_connections
 
 from . import presence
 from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT
+from .fastpoll import versions
 from .render import render_part
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,10 @@ class Hub:
 
     # -- on the event loop -----------------------------------------------
 
+    def ensure_started(self):
+        """On the event loop: the keep-alive and (with Redis) the subscription run."""
+        self._start()
+
     def _start(self):
         if self.loop is asyncio.get_running_loop():
             return
@@ -159,6 +164,7 @@ class Hub:
         return task
 
     def deliver(self, message):
+        versions.heard(message["s"], message.get("v"))
         room = self.rooms.get(message["s"])
         if room is None:
             return
@@ -296,6 +302,8 @@ class Hub:
                 client = aioredis.Redis.from_url(settings.REDIS_URL)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    # Changes published before now went unheard here.
+                    versions.new_generation()
                     self.redis_listening = True
                     delay = 1
                     async for message in pubsub.listen():
@@ -303,9 +311,11 @@ class Hub:
                             self.deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
                 self.redis_listening = False
+                versions.new_generation()
                 raise
             except Exception:
                 self.redis_listening = False
+                versions.new_generation()
                 log.warning("Redis subscription lost; retrying in %ss", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)

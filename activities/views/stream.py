@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET
 
 from ..identity import current_participant
 from ..live import bus
+from ..live.fastpoll import versions
 from ..live.hub import Connection, hub
 from ..live.render import render_part
-from ..models import Session
+from ..models import Participant, Session
 from ..roomcode import is_room_code
 
 
@@ -87,11 +88,17 @@ async def events(request, code, screen):
 @require_GET
 def poll(request, code, screen):
     """For a page whose stream went silent: 204 when nothing changed since
-    version `v`, else every live part of the screen as out-of-band swaps."""
+    version `v`, else every live part of the screen as out-of-band swaps.
+    Unchanged participant polls are mostly answered before they get here
+    (activities.live.fastpoll), from the room as this view last read it."""
+    generation = versions.generation  # before reading: see Versions.remember
     found = _who(request, code, screen)
     if found is None:
         return HttpResponseForbidden()
-    session, parts, _participant_id = found
+    session, parts, participant_id = found
+    if participant_id is not None and versions.needs_reading(code, session.version):
+        members = Participant.objects.filter(session=session).present().values_list("pk", flat=True)
+        versions.remember(code, session.pk, session.version, members, generation=generation)
     try:
         seen = int(request.GET.get("v", ""))
     except ValueError:
