@@ -50,12 +50,12 @@ def setup(max_participants):
     )
     session.max_participants = max_participants
     session.save(update_fields=["max_participants"])
-    steps = [step.key for step in activity.steps]
     return {
         "code": session.room_code,
         "username": user.username,
         "password": password,
-        "steps": steps,
+        "steps": [step.key for step in activity.steps],
+        "step_kinds": {step.key: step.kind for step in activity.steps},
     }
 
 
@@ -116,9 +116,37 @@ def _session(session):
     return {"version": [session.version], "current_step": [session.current_step]}
 
 
-# What a write phase reads back; an autosave or pairing adapter adds its own
-# (e.g. "letters": participant nickname -> [draft text]).
-READBACKS = {"participants": _participants, "session": _session}
+def _letters(session):
+    """A draft's key (the phone's client_key) -> [[revision, text]] per row."""
+    from letters.models import Letter
+
+    held = {}
+    for key, revision, text in Letter.objects.filter(session=session).values_list(
+        "client_key", "revision", "text"
+    ):
+        held.setdefault(str(key), []).append([revision, text])
+    return held
+
+
+def _pairs(session):
+    """ "<group id>:<experience>:<right>" -> [True] for each pair row."""
+    from activities.models import MatchPair
+
+    held = {}
+    for group_id, experience, right in MatchPair.objects.filter(
+        exercise__session=session
+    ).values_list("group_id", "experience", "right"):
+        held.setdefault(f"{group_id}:{experience}:{right}", []).append(True)
+    return held
+
+
+# What a write phase reads back (bench/writes.py names its own).
+READBACKS = {
+    "participants": _participants,
+    "session": _session,
+    "letters": _letters,
+    "pairs": _pairs,
+}
 
 
 def readback(code, what):

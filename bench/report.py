@@ -82,15 +82,12 @@ def tables(results, info):
         "| locked | fan-out p95 ms during burst | CPU |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        w = r.get("writes")
-        if not w:
-            continue
+    for r, w in [(run, w) for run in results for w in run.get("writes") or []]:
         out.append(
             f"| {r['config']} | {r['phones']} | {w['kind']} | {w['sent']} | "
-            f"{w['per_second']:.0f} | {_ms(w['latency']['p95'])} | {_ms(w['latency']['max'])} | "
-            f"{w['failed']} | {w['lost']} | {w['duplicated']} | {r.get('locked', 0)} | "
-            f"{_ms(w['fanout']['p95'])} | {_pct(w['cpu'])} |"
+            f"{w['per_second'] or 0:.0f} | {_ms(w['latency']['p95'])} | "
+            f"{_ms(w['latency']['max'])} | {w['failed']} | {w['lost']} | {w['duplicated']} | "
+            f"{r.get('locked', 0)} | {_ms(w['fanout']['p95'])} | {_pct(w['cpu'])} |"
         )
     out += [
         "",

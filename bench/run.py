@@ -165,8 +165,7 @@ class Run:
             await self.idle()
             async with self.profiled("broadcasts"):
                 await self.broadcasts()
-            async with self.profiled("writes"):
-                await self.write_phase()
+            await self.write_phases()
             await self.restart()
             async with self.profiled("polling"):
                 await self.polling()
@@ -400,8 +399,34 @@ class Run:
         self.result["broadcast_cpu"] = busy
         self.result["rss_after_broadcasts"] = self.app_meter.sample_memory()
 
-    async def write_phase(self):
-        phase = PHASES[self.writes_kind](self, self.writes)
+    async def show_step(self, kind):
+        """The facilitator opens the first step of this kind; every phone
+        gets the new stage and sends what it makes htmx fetch."""
+        key = next(k for k, v in self.server.info["step_kinds"].items() if v == kind)
+
+        async def click():
+            clicked, response = await self.facilitator.click("step", {"step": key})
+            if response.status != 204:
+                self.errors[f"facilitator step {key}: {response.status}"] += 1
+            return clicked
+
+        result = await self._fan_out(click, 30 + self.n / 100)
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(phone.settled() for phone in self.phones)), 120 + self.n / 20
+            )
+        except TimeoutError:
+            self.errors[f"fetches after showing {key} not finished in time"] += 1
+        return result
+
+    async def write_phases(self):
+        self.result["writes"] = []
+        for kind in self.writes_kind.split(","):
+            async with self.profiled(f"writes-{kind}"):
+                self.result["writes"].append(await self.write_phase(kind))
+
+    async def write_phase(self, kind):
+        phase = PHASES[kind](self, self.writes)
         self.log(f"  {self.writes} writes ({phase.name}) in {self.write_seconds} s")
         await phase.prepare()
         rate = self.writes / self.write_seconds
@@ -446,10 +471,10 @@ class Run:
         fanouts = await timer_task
         await asyncio.sleep(1)
         stored = phase.keys(phase.read_back())
-        check = stats.check_writes(acked, stored, mode=phase.mode)
-        for kind, count in failures.items():
-            self.errors[f"write {kind}"] += count
-        self.result["writes"] = {
+        check = stats.check_writes(acked, stored, mode=phase.mode, uncertain=phase.uncertain)
+        for what, count in failures.items():
+            self.errors[f"write ({phase.name}) {what}"] += count
+        return {
             "kind": phase.name,
             "sent": self.writes,
             "seconds": elapsed,
