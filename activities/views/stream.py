@@ -1,5 +1,8 @@
 """The live stream (SSE) and its polling fallback, for all three screens."""
 
+import threading
+import time
+
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
@@ -85,6 +88,28 @@ async def events(request, code, screen):
     return _stream_response(hub.stream(conn))
 
 
+_RECENT_SECONDS = 2.0
+_recent = {}  # (session id, room code, version, part, language) -> (time, render)
+_recent_lock = threading.Lock()
+
+
+def _recent_render(session, part, language):
+    """render_part, shared for a moment by the phones that poll after the
+    same change (2,000 phones find it within seconds of one another). Kept
+    briefly only: a render also holds the time left on the step's timer."""
+    key = (session.pk, session.room_code, session.version, part, language)
+    now = time.monotonic()
+    found = _recent.get(key)
+    if found is not None and now - found[0] < _RECENT_SECONDS:
+        return found[1]
+    rendered = render_part(session.pk, part, language)
+    with _recent_lock:
+        for old in [k for k, (at, _r) in _recent.items() if now - at >= _RECENT_SECONDS]:
+            del _recent[old]
+        _recent[key] = (now, rendered)
+    return rendered
+
+
 @require_GET
 def poll(request, code, screen):
     """For a page whose stream went silent: 204 when nothing changed since
@@ -107,7 +132,7 @@ def poll(request, code, screen):
         return HttpResponse(status=204)
     chunks = []
     for part in parts:
-        rendered = render_part(session.pk, part, translation.get_language())
+        rendered = _recent_render(session, part, translation.get_language())
         if rendered is not None:
             name, html, _version = rendered
             chunks.append(

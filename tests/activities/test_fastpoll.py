@@ -258,3 +258,28 @@ class TestEverythingElseGoesToDjango:
         session, _phone, cookie = room
         bus.publish(session.pk, session.version + 1, [bus.STAGE])
         assert unchanged_poll(scope(session.room_code, session.version, cookie)) is None
+
+
+class TestChangedPolls:
+    def test_phones_polling_after_the_same_change_share_one_render(self, monkeypatch):
+        from activities.views import stream
+
+        session = live_session()
+        phones = []
+        for nickname in ("Ana", "Bea", "Cem"):
+            phone = Client()
+            phone.post(reverse("join_room", args=[session.room_code]), {"nickname": nickname})
+            phones.append(phone)
+        session.refresh_from_db()
+        renders = []
+        real = stream.render_part
+
+        def counting(session_id, part, language):
+            renders.append(part)
+            return real(session_id, part, language)
+
+        monkeypatch.setattr(stream, "render_part", counting)
+        url = reverse("room_poll", args=[session.room_code])
+        answers = [phone.get(url, {"v": 0}).content for phone in phones]
+        assert len(set(answers)) == 1  # one group of four: the same screen
+        assert renders.count("stage") == 1
