@@ -60,8 +60,9 @@ def tables(results, info):
         "and server resources",
         "",
         "| config | phones | joined in s | median | p95 | max | full screen p95 | "
-        "server part p95 | errors | peak RSS MB | CPU idle | CPU broadcast | client CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "server part p95 | fetches done (max s) | errors | peak RSS MB | CPU idle | "
+        "CPU broadcast | client CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         f = r.get("fanout", {})
@@ -69,7 +70,8 @@ def tables(results, info):
             f"| {r['config']} | {r['phones']} | {_s(r.get('join', {}).get('seconds'))} | "
             f"{_ms(f.get('stage', {}).get('median'))} | {_ms(f.get('stage', {}).get('p95'))} | "
             f"{_ms(f.get('stage', {}).get('max'))} | {_ms(f.get('screen', {}).get('p95'))} | "
-            f"{_ms(f.get('server', {}).get('p95'))} | {r.get('error_count', '–')} | "
+            f"{_ms(f.get('server', {}).get('p95'))} | {_s(f.get('settled', {}).get('max'))} | "
+            f"{r.get('error_count', '–')} | "
             f"{_mb(r.get('rss_peak'))} | {_pct(r.get('idle_cpu'))} | "
             f"{_pct(r.get('broadcast_cpu'))} | {_pct(r.get('client_cpu'))} |"
         )

@@ -334,7 +334,7 @@ class Run:
             self.errors[f"facilitator {self.direction}: {response.status}"] += 1
         return clicked
 
-    async def _fan_out(self, click, timeout):
+    async def _fan_out(self, click, timeout, group_timeout=1.0):
         """Click, then wait for every phone's new stage (and group panel)."""
         baseline = self._stage_baseline()
         group_base = {
@@ -353,7 +353,7 @@ class Run:
             empty = {"stage": [], "server": [], "delivery": [], "screen": [], "push_bytes": []}
             return {**empty, "requests": 0}
         await stage.wait(timeout)
-        await group.wait(1.0)
+        await group.wait(group_timeout)
         self.unwatch(stage, group)
         late = len(stage.pending)
         if late:
@@ -374,10 +374,25 @@ class Run:
             "requests": sum(p.push_requests for p in self.phones) - requests_before,
         }
 
+    async def _settle(self):
+        """Until every phone has what its last pushes made htmx fetch (its
+        own letters, its group's ideas...): (seconds, requests)."""
+        started = time.monotonic()
+        before = sum(p.push_requests for p in self.phones)
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(phone.settled() for phone in self.phones)), 120 + self.n / 20
+            )
+        except TimeoutError:
+            self.errors["fetches after a push not finished in time"] += 1
+        return time.monotonic() - started, sum(p.push_requests for p in self.phones) - before
+
     async def broadcasts(self):
+        """Step changes, each measured on its own: the next click comes once
+        the phones have fetched what the last one made them fetch (and at
+        least 2 s later), as a facilitator moves on minutes apart."""
         self.log(f"  {self.rounds} step changes")
-        rounds = []
-        self.app_meter.start()
+        rounds, settles = [], []
         busy = 0.0
         for _ in range(self.rounds):
             started = time.monotonic()
@@ -385,6 +400,9 @@ class Run:
             rounds.append(await self._fan_out(self._step_change, 10 + self.n / 200))
             cores = self.app_meter.stop()
             busy = max(busy, cores)
+            settled, fetched = await self._settle()
+            settles.append(settled)
+            rounds[-1]["requests"] += fetched
             await asyncio.sleep(max(0.5, 2 - (time.monotonic() - started)))
         merged = {
             key: [v for r in rounds for v in r[key]] for key in rounds[0] if key != "requests"
@@ -396,6 +414,7 @@ class Run:
         self.result["fanout"]["push_bytes_per_phone"] = sum(merged["push_bytes"]) / max(
             1, self.n * len(rounds)
         )
+        self.result["fanout"]["settled"] = stats.summary(settles)
         self.result["broadcast_cpu"] = busy
         self.result["rss_after_broadcasts"] = self.app_meter.sample_memory()
 
@@ -410,13 +429,8 @@ class Run:
                 self.errors[f"facilitator step {key}: {response.status}"] += 1
             return clicked
 
-        result = await self._fan_out(click, 30 + self.n / 100)
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(phone.settled() for phone in self.phones)), 120 + self.n / 20
-            )
-        except TimeoutError:
-            self.errors[f"fetches after showing {key} not finished in time"] += 1
+        result = await self._fan_out(click, 30 + self.n / 100, group_timeout=30 + self.n / 100)
+        await self._settle()
         return result
 
     async def write_phases(self):

@@ -150,12 +150,13 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, its writers queued in the process.
+            "ENGINE": "w4r.sqlite",
             "NAME": DATA_DIR / "db.sqlite3",
         }
     }
 _engine = DATABASES["default"]["ENGINE"]
-if _engine == "django.db.backends.sqlite3":
+if _engine in ("w4r.sqlite", "django.db.backends.sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

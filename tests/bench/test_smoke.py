@@ -32,7 +32,8 @@ def test_twenty_phones_follow_a_session_through_every_phase(tmp_path):
     # Every phone saw both step changes, and the hub stamped each broadcast.
     assert result["fanout"]["stage"]["count"] == 40
     assert result["fanout"]["server"]["count"] == 40
-    assert result["fanout"]["requests_per_phone"] == 0
+    # At most one small request after a push (a step's own fragment).
+    assert result["fanout"]["requests_per_phone"] <= 1
     # Autosaved letters, then pairs on the matching boards: every one
     # acknowledged, read back and found.
     assert [w["kind"] for w in result["writes"]] == ["letters", "pairs"]
