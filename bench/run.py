@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -131,7 +132,9 @@ class Run:
         a phase into <folder>/<config>-<N>-<phase>.txt (collapsed stacks, for
         flamegraph.pl or speedscope) and prints its top functions."""
         folder = os.environ.get("BENCH_PROFILE")
-        spy = shutil.which("py-spy")
+        # py-spy comes with the bench extra, beside this Python.
+        beside = os.path.join(os.path.dirname(sys.executable), "py-spy")
+        spy = shutil.which("py-spy") or (beside if os.path.exists(beside) else None)
         if not folder or not spy:
             yield
             return
