@@ -102,10 +102,12 @@ async def bench(args, log=print):
                 result["client_cpu"] = me.stop()
             except Exception as exc:  # one failed run must not hide the others
                 traceback.print_exc()
-                result = dict(getattr(locals().get("run"), "result", {}))
+                failed_run = locals().get("run")
+                result = dict(getattr(failed_run, "result", {}))
                 result.update(config=server.describe(), phones=phones, failed=repr(exc))
-                result["errors"] = {f"run failed: {exc!r}"[:200]: 1}
-                result["error_count"] = 1
+                result["errors"] = dict(getattr(failed_run, "errors", {}))
+                result["errors"][f"run failed: {exc!r}"[:200]] = 1
+                result["error_count"] = sum(result["errors"].values())
             finally:
                 server.stop()
             results.append(result)

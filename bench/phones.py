@@ -191,7 +191,7 @@ class Facilitator:
     def _seen(self, event):
         self.last[event.name] = event
 
-    async def click(self, action, fields=None):
+    async def click(self, action, fields=None, *, timeout=30):
         """An htmx button on the control view: (click time, response)."""
         clicked = time.time()
         response = await self.browser.post_form(
@@ -199,6 +199,7 @@ class Facilitator:
             fields or {},
             headers={"HX-Request": "true", "X-CSRFToken": self.csrf},
             referer=f"/sessions/{self.code}/",
+            timeout=timeout,
         )
         return clicked, response
 

@@ -427,7 +427,8 @@ class Run:
         key = next(k for k, v in self.server.info["step_kinds"].items() if v == kind)
 
         async def click():
-            clicked, response = await self.facilitator.click("step", {"step": key})
+            # Set-up, not a measurement: the server may still be busy.
+            clicked, response = await self.facilitator.click("step", {"step": key}, timeout=300)
             if response.status != 204:
                 self.errors[f"facilitator step {key}: {response.status}"] += 1
             return clicked
@@ -436,9 +437,25 @@ class Run:
         await self._settle()
         return result
 
+    async def quiesce(self, seconds=2, limit=0.25, patience=300):
+        """Until the server has worked off what the last phase left queued
+        (requests whose phones gave up are still served): its CPU under
+        `limit` cores for `seconds`. Returns how long that took."""
+        started = time.monotonic()
+        meter = Meter(self.server.app_pids)
+        while time.monotonic() - started < patience:
+            meter.start()
+            await asyncio.sleep(seconds)
+            if meter.stop() < limit:
+                break
+        else:
+            self.errors["server still busy before the next phase"] += 1
+        return time.monotonic() - started
+
     async def write_phases(self):
         self.result["writes"] = []
         for kind in self.writes_kind.split(","):
+            await self.quiesce()
             async with self.profiled(f"writes-{kind}"):
                 self.result["writes"].append(await self.write_phase(kind))
 
@@ -505,6 +522,7 @@ class Run:
 
     async def restart(self):
         """kill -9 the (first) app process and start it again at once."""
+        await self.quiesce()
         self.log("  restart")
         killed = time.time()
         self.server.kill_app(0)
@@ -538,6 +556,7 @@ class Run:
     async def polling(self):
         """Every phone's stream is silent: live.js polls every 5 s instead."""
         seconds = self.poll_seconds
+        await self.quiesce()
         self.log(f"  polling {seconds} s")
         await asyncio.gather(*(p.disconnect() for p in self.phones))
         for phone in self.phones:
