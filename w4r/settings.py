@@ -350,6 +350,10 @@ W4R_RETENTION_DAYS = env_int("W4R_RETENTION_DAYS", 30, minimum=1)
 # Who to ask about privacy, shown on /privacy (an e-mail address or a URL).
 W4R_PRIVACY_CONTACT = os.environ.get("W4R_PRIVACY_CONTACT", "")
 
+# Requests that run Django's code at once in one process (w4r/handler.py);
+# the others wait on the event loop. Streams hold a turn only while opening.
+W4R_REQUEST_THREADS = env_int("W4R_REQUEST_THREADS", 16, minimum=1)
+
 # Live sessions.
 PARTICIPANT_COOKIE = "__Host-w4r-participant" if HTTPS else "w4r-participant"
 PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 2
