@@ -8,10 +8,11 @@ This module answers those 204s in the ASGI application itself, from what the
 process knows in memory, and leaves every other request to Django.
 
 What it knows, per room: the session's version and the participants who may
-follow it (present, let in), both read from the database by Django's poll
-view (`remember`), and the newest version any published change announced
-(`heard`, from activities.live.bus and the hub's Redis subscription). It
-answers 204 only when all of these hold:
+follow it (present, let in), both read from the database (`read_room`, in a
+worker thread, once for all the phones asking at the same moment; Django's
+poll view remembers what it reads too), and the newest version any published
+change announced (`heard`, from activities.live.bus and the hub's Redis
+subscription). It answers 204 only when all of these hold:
 
 - the phone's signed participant cookie names one of those participants
   (checked with the same signature code as every Django view);
@@ -32,6 +33,7 @@ unchanged. The response carries the headers Django's middleware puts on its
 own 204 (w4r.middleware.security_headers).
 """
 
+import asyncio
 import re
 import threading
 import time
@@ -45,6 +47,7 @@ from django.http.request import split_domain_port, validate_host
 from .. import identity
 
 MAX_AGE = 10.0  # seconds a database reading is trusted without a change heard
+READ_WAIT = 2.0  # seconds a poll waits for the room to be read before Django answers it
 _KEEP = 600.0  # a room nobody polled for this long is forgotten
 _POLL_PATH = re.compile(r"^/r/([A-Za-z0-9-]{1,20})/poll$")
 
@@ -76,6 +79,18 @@ class Versions:
         with self._lock:
             if version > self._heard.get(session_id, -1):
                 self._heard[session_id] = version
+
+    def age(self, code):
+        """Seconds since the room was read, or None when it never was (or a
+        newer version has been heard since, or the Redis subscription broke)."""
+        reading = self._rooms.get(code)
+        if (
+            reading is None
+            or reading.generation != self.generation
+            or self._heard.get(reading.session_id, -1) > reading.version
+        ):
+            return None
+        return time.monotonic() - reading.at
 
     def needs_reading(self, code, version):
         """Whether Django's poll view should read the room's members now."""
@@ -176,8 +191,64 @@ def _participant_id(headers):
     return identity.participant_id(request)
 
 
-def unchanged_poll(scope):
-    """The response headers of a 204 for this request, or None for Django."""
+def read_room(code):
+    """Read the room as Django's poll view does (the version, then who may
+    follow it) and remember it; False when there is no such room."""
+    from django.db import close_old_connections, connection
+
+    from ..models import Participant, Session
+
+    generation = versions.generation
+    try:
+        found = Session.objects.filter(room_code=code).values_list("pk", "version").first()
+        if found is None:
+            return False
+        session_id, version = found
+        members = (
+            Participant.objects.filter(session_id=session_id).present().values_list("pk", flat=True)
+        )
+        versions.remember(code, session_id, version, members, generation=generation)
+        return True
+    finally:
+        if not connection.in_atomic_block:
+            close_old_connections()  # a worker thread: give the connection back
+
+
+_reading = {}  # room code -> the Future of its reading in progress
+
+
+def _read_once(code):
+    """The room's reading in progress, started if none is: however many
+    phones ask at once, the database is read once."""
+    future = _reading.get(code)
+    if future is None:
+        from asgiref.sync import sync_to_async
+
+        future = asyncio.ensure_future(sync_to_async(read_room, thread_sensitive=False)(code))
+        _reading[code] = future
+        future.add_done_callback(lambda _done: _reading.pop(code, None))
+    return future
+
+
+async def _fresh_enough(code):
+    """Make sure the room has a recent reading before answering from it: a
+    missing, outdated or expired one is read now (once for every phone
+    asking, waiting at most READ_WAIT), one past half its age is read again
+    in the background. Without this every phone polling in the moment a
+    reading expired (or after a restart) went through Django's stack."""
+    age = versions.age(code)
+    if age is None or age > MAX_AGE:
+        try:
+            await asyncio.wait_for(asyncio.shield(_read_once(code)), READ_WAIT)
+        except Exception:  # the database is slow or away: Django answers
+            return
+    elif age > MAX_AGE / 2:
+        _read_once(code)
+
+
+def poll_request(scope):
+    """(room code, participant id, version shown, secure) of a participant's
+    poll that could be answered here, or None for Django."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
         return None
     match = _POLL_PATH.match(scope["path"])
@@ -199,19 +270,34 @@ def unchanged_poll(scope):
     participant_id = _participant_id(headers)
     if participant_id is None or not _trusted():
         return None
-    if not versions.unchanged(match.group(1), participant_id, version):
+    return match.group(1), participant_id, version, secure
+
+
+def unchanged_headers(request):
+    """The response headers of a 204 for this poll, or None for Django."""
+    code, participant_id, version, secure = request
+    if not versions.unchanged(code, participant_id, version):
         return None
     from w4r.middleware import security_headers
 
     return security_headers(secure=secure)  # None: Django answers
 
 
+def unchanged_poll(scope):
+    """The response headers of a 204 for this request from what is known
+    now, or None for Django."""
+    request = poll_request(scope)
+    return unchanged_headers(request) if request is not None else None
+
+
 def with_fast_polls(django_application):
     """The ASGI application: unchanged polls answered here, the rest by Django."""
 
     async def application(scope, receive, send):
-        if scope["type"] == "http":
-            headers = unchanged_poll(scope)
+        request = poll_request(scope) if scope["type"] == "http" else None
+        if request is not None:
+            await _fresh_enough(request[0])
+            headers = unchanged_headers(request)
             if headers is not None:
                 await send({"type": "http.response.start", "status": 204, "headers": headers})
                 await send({"type": "http.response.body", "body": b""})

@@ -283,3 +283,49 @@ class TestChangedPolls:
         answers = [phone.get(url, {"v": 0}).content for phone in phones]
         assert len(set(answers)) == 1  # one group of four: the same screen
         assert renders.count("stage") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+class TestReadingTheRoomItself:
+    """Without a recent reading the application reads the room in a worker
+    thread (once for all the phones asking) instead of sending every poll
+    through Django."""
+
+    def _ask(self, scope_):
+        called, sent = [], []
+
+        async def django(scope, receive, send):
+            called.append(scope["path"])
+
+        async def send(message):
+            sent.append(message)
+
+        async_to_sync(with_fast_polls(django))(scope_, None, send)
+        return called, sent
+
+    def test_a_room_never_read_is_read_and_answered_here(self):
+        session = live_session()
+        person = join(session, "Ana")
+        session.refresh_from_db()
+        cookie = identity.remember(HttpResponse(), person).cookies[settings.PARTICIPANT_COOKIE]
+        versions.clear()
+        called, sent = self._ask(scope(session.room_code, session.version, cookie.value))
+        assert called == [] and sent[0]["status"] == 204
+
+    def test_an_expired_reading_is_read_again(self):
+        session = live_session()
+        person = join(session, "Ana")
+        session.refresh_from_db()
+        cookie = identity.remember(HttpResponse(), person).cookies[settings.PARTICIPANT_COOKIE]
+        fastpoll.read_room(session.room_code)
+        services.participant_remove(participant=person)  # from elsewhere: nothing heard
+        versions._rooms[session.room_code].at -= fastpoll.MAX_AGE + 1  # read long ago
+        called, _sent = self._ask(scope(session.room_code, session.version, cookie.value))
+        assert called == [f"/r/{session.room_code}/poll"]  # read again: removed, Django answers
+
+    def test_an_unknown_room_goes_to_django(self):
+        session = live_session()
+        person = join(session, "Ana")
+        cookie = identity.remember(HttpResponse(), person).cookies[settings.PARTICIPANT_COOKIE]
+        called, _sent = self._ask(scope("ZZZ-ZZZZ", 1, cookie.value))
+        assert called == ["/r/ZZZ-ZZZZ/poll"]
