@@ -564,6 +564,7 @@ class Run:
         loop = asyncio.get_running_loop()
         start = loop.time() + 1
         unchanged, changed, failures = [], [], Counter()
+        steady = []  # unchanged polls before the step change
         seen_new = {}
         change_at = {}
 
@@ -583,6 +584,8 @@ class Run:
                     took = loop.time() - scheduled
                     if response.status == 204:
                         unchanged.append(took)
+                        if "t" not in change_at:
+                            steady.append(took)
                     else:
                         changed.append(took)
                         if "t" in change_at and phone not in seen_new:
@@ -609,6 +612,7 @@ class Run:
         self.result["polling"] = {
             "cpu": steady_cpu,
             "unchanged": stats.summary(unchanged),
+            "unchanged_before_change": stats.summary(steady),
             "changed": stats.summary(changed),
             "seen_99": times[target - 1] if len(times) >= target else None,
             "requests_per_second": len(self.phones) / 5,
