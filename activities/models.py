@@ -8,6 +8,7 @@ version's data through `activities.content`.
 
 import os
 import secrets
+from functools import cached_property
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -79,8 +80,10 @@ class CaseVersion(models.Model):
     def __str__(self):
         return f"{self.case} v{self.number}"
 
-    @property
+    @cached_property
     def content(self):
+        # Once per loaded version: a live render asks for it several times
+        # (each asking was a query for the images and a new CaseContent).
         return CaseContent(self.data, images={image.path: image for image in self.images.all()})
 
 

@@ -194,7 +194,15 @@ class Browser:
 
     async def request(self, method, path, *, headers=None, body=None, timeout=30):
         async with self._lock:
-            return await asyncio.wait_for(self._request(method, path, headers or {}, body), timeout)
+            try:
+                return await asyncio.wait_for(
+                    self._request(method, path, headers or {}, body), timeout
+                )
+            except BaseException:
+                # Its answer may still come: it must never be read as the
+                # answer to this browser's next request.
+                await self.close()
+                raise
 
     async def _request(self, method, path, headers, body):
         data = self._head(method, path, headers, body) + (body or b"")

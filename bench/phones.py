@@ -40,6 +40,7 @@ class Phone:
         self.push_bytes = 0
         self.csrf = None
         self.join_form_html = None
+        self._fetching = set()  # requests a push made htmx send, still running
 
     # -- joining ---------------------------------------------------------
 
@@ -72,6 +73,10 @@ class Phone:
         html = response.text
         match = _VERSION.search(html)
         self.version = match.group(1) if match else None
+        # What htmx sends with every request (hx-headers on <body>).
+        match = _CSRF_HEADER.search(html)
+        if match:
+            self.csrf = match.group(1) or match.group(2)
         if assets:
             await self.browser.fetch_subresources(html)
         return response
@@ -106,7 +111,9 @@ class Phone:
             # fragments and images not in the cache yet.
             urls = fetched_on_load(event.data) + subresources(event.data)
             if urls:
-                asyncio.ensure_future(self._fetch_after_push(urls))
+                task = asyncio.ensure_future(self._fetch_after_push(urls))
+                self._fetching.add(task)
+                task.add_done_callback(self._fetching.discard)
         if self.listener is not None:
             self.listener(self, event)
 
@@ -118,6 +125,21 @@ class Phone:
                 self.push_requests += self.browser.requests - before
             except (TimeoutError, OSError) as exc:
                 self.errors[f"fetch after push: {type(exc).__name__}"] += 1
+
+    async def settled(self):
+        """Until the requests the last pushes made htmx send are answered."""
+        while self._fetching:
+            await asyncio.gather(*list(self._fetching), return_exceptions=True)
+
+    async def htmx_post(self, path, fields, *, timeout=30):
+        """An hx-post from the room page: the form's fields, htmx's headers."""
+        return await self.browser.post_form(
+            path,
+            {"csrfmiddlewaretoken": self.csrf, **fields},
+            headers={"HX-Request": "true", "X-CSRFToken": self.csrf},
+            referer=f"/r/{self.code}",
+            timeout=timeout,
+        )
 
     async def poll(self):
         """live.js's fallback: 204 when nothing changed, else the parts."""
@@ -169,7 +191,7 @@ class Facilitator:
     def _seen(self, event):
         self.last[event.name] = event
 
-    async def click(self, action, fields=None):
+    async def click(self, action, fields=None, *, timeout=30):
         """An htmx button on the control view: (click time, response)."""
         clicked = time.time()
         response = await self.browser.post_form(
@@ -177,6 +199,7 @@ class Facilitator:
             fields or {},
             headers={"HX-Request": "true", "X-CSRFToken": self.csrf},
             referer=f"/sessions/{self.code}/",
+            timeout=timeout,
         )
         return clicked, response
 

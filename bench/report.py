@@ -60,8 +60,9 @@ def tables(results, info):
         "and server resources",
         "",
         "| config | phones | joined in s | median | p95 | max | full screen p95 | "
-        "server part p95 | errors | peak RSS MB | CPU idle | CPU broadcast | client CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "server part p95 | fetches done (max s) | errors | peak RSS MB | CPU idle | "
+        "CPU broadcast | client CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         f = r.get("fanout", {})
@@ -69,7 +70,8 @@ def tables(results, info):
             f"| {r['config']} | {r['phones']} | {_s(r.get('join', {}).get('seconds'))} | "
             f"{_ms(f.get('stage', {}).get('median'))} | {_ms(f.get('stage', {}).get('p95'))} | "
             f"{_ms(f.get('stage', {}).get('max'))} | {_ms(f.get('screen', {}).get('p95'))} | "
-            f"{_ms(f.get('server', {}).get('p95'))} | {r.get('error_count', '–')} | "
+            f"{_ms(f.get('server', {}).get('p95'))} | {_s(f.get('settled', {}).get('max'))} | "
+            f"{r.get('error_count', '–')} | "
             f"{_mb(r.get('rss_peak'))} | {_pct(r.get('idle_cpu'))} | "
             f"{_pct(r.get('broadcast_cpu'))} | {_pct(r.get('client_cpu'))} |"
         )
@@ -82,15 +84,12 @@ def tables(results, info):
         "| locked | fan-out p95 ms during burst | CPU |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        w = r.get("writes")
-        if not w:
-            continue
+    for r, w in [(run, w) for run in results for w in run.get("writes") or []]:
         out.append(
             f"| {r['config']} | {r['phones']} | {w['kind']} | {w['sent']} | "
-            f"{w['per_second']:.0f} | {_ms(w['latency']['p95'])} | {_ms(w['latency']['max'])} | "
-            f"{w['failed']} | {w['lost']} | {w['duplicated']} | {r.get('locked', 0)} | "
-            f"{_ms(w['fanout']['p95'])} | {_pct(w['cpu'])} |"
+            f"{w['per_second'] or 0:.0f} | {_ms(w['latency']['p95'])} | "
+            f"{_ms(w['latency']['max'])} | {w['failed']} | {w['lost']} | {w['duplicated']} | "
+            f"{r.get('locked', 0)} | {_ms(w['fanout']['p95'])} | {_pct(w['cpu'])} |"
         )
     out += [
         "",

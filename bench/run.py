@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -66,7 +67,8 @@ def _newer(baseline):
 
 class Run:
     def __init__(self, server, phones, *, writes=2000, write_seconds=10, rounds=5,
-                 poll_seconds=20, quick=False, log=print, writes_kind="joins"):  # fmt: skip
+                 poll_seconds=20, quick=False, log=print, writes_kind="joins",
+                 join_sample=50):  # fmt: skip
         self.server = server
         self.n = phones
         self.writes = writes
@@ -76,6 +78,7 @@ class Run:
         self.quick = quick
         self.log = log
         self.writes_kind = writes_kind
+        self.join_sample = join_sample
         self.host = HOST
         self.port = server.port
         self.code = server.info["code"]
@@ -111,16 +114,6 @@ class Run:
 
         return await asyncio.gather(*(one(c) for c in coroutines), return_exceptions=True)
 
-    def gather_limited_tasks(self, function, limit):
-        """One coroutine per phone, at most `limit` running at once."""
-        semaphore = asyncio.Semaphore(limit)
-
-        async def one(phone):
-            async with semaphore:
-                return await function(phone)
-
-        return [one(phone) for phone in self.phones]
-
     def _count_failures(self, results, what):
         for result in results:
             if isinstance(result, BaseException):
@@ -139,7 +132,9 @@ class Run:
         a phase into <folder>/<config>-<N>-<phase>.txt (collapsed stacks, for
         flamegraph.pl or speedscope) and prints its top functions."""
         folder = os.environ.get("BENCH_PROFILE")
-        spy = shutil.which("py-spy")
+        # py-spy comes with the bench extra, beside this Python.
+        beside = os.path.join(os.path.dirname(sys.executable), "py-spy")
+        spy = shutil.which("py-spy") or (beside if os.path.exists(beside) else None)
         if not folder or not spy:
             yield
             return
@@ -173,8 +168,7 @@ class Run:
             await self.idle()
             async with self.profiled("broadcasts"):
                 await self.broadcasts()
-            async with self.profiled("writes"):
-                await self.write_phase()
+            await self.write_phases()
             await self.restart()
             async with self.profiled("polling"):
                 await self.polling()
@@ -243,22 +237,52 @@ class Run:
         return sizes
 
     async def join_all(self):
-        self.log(f"  joining {self.n} phones")
+        """A sample of phones joins through the real form (join page, its
+        CSS and JS, the nickname POST, the room page); the others are already
+        in the room (created in the database with their signed cookies, as if
+        they had joined a moment ago) and open the room page. Then every
+        phone opens its stream."""
+        sample = min(self.n, self.join_sample)
+        self.log(f"  {sample} phones join through the form, {self.n - sample} are in the room")
         self.phones = [
             Phone(self.host, self.port, self.code, f"Phone {i:05d}", listener=self.on_event)
-            for i in range(self.n)
+            for i in range(sample)
         ]
+        started = time.monotonic()
+        populated = []
+        if self.n > sample:
+            handed = await asyncio.get_running_loop().run_in_executor(
+                None, self.server.populate, self.n - sample, "Seated "
+            )
+            for nickname, cookie in handed["phones"]:
+                phone = Phone(self.host, self.port, self.code, nickname, listener=self.on_event)
+                phone.browser.cookies[handed["cookie"]] = cookie
+                populated.append(phone)
+        created = time.monotonic() - started
+        self.phones += populated
         connected = self.watch("stage", self.phones, lambda p, e: True)
-        posts = []
+        posts, opened = [], []
 
         async def join(phone):
             posts.append(await phone.join())
+            opened.append(phone)
             phone.connect()
 
-        started = time.monotonic()
+        async def come_in(phone):
+            await phone.open_room(assets=False)
+            opened.append(phone)
+            phone.connect()
+
         self.app_meter.start()
-        progress = asyncio.ensure_future(self._progress(posts, "joined"))
-        tasks = [asyncio.ensure_future(c) for c in self.gather_limited_tasks(join, 32)]
+        progress = asyncio.ensure_future(self._progress(opened, "in the room"))
+        semaphore = asyncio.Semaphore(32)
+
+        async def limited(coroutine):
+            async with semaphore:
+                return await coroutine
+
+        tasks = [asyncio.ensure_future(limited(join(p))) for p in self.phones[:sample]]
+        tasks += [asyncio.ensure_future(limited(come_in(p))) for p in populated]
         done, pending = await asyncio.wait(tasks, timeout=120 + self.n / 4)
         progress.cancel()
         for task in pending:
@@ -273,6 +297,8 @@ class Run:
         self.phones = [p for p in self.phones if p.stream is not None]
         self.result["join"] = {
             "seconds": time.monotonic() - started,
+            "created_seconds": created,
+            "sample": sample,
             "post": stats.summary(posts),
             "connected": len(connected.received),
             "cpu": join_cpu,
@@ -311,7 +337,7 @@ class Run:
             self.errors[f"facilitator {self.direction}: {response.status}"] += 1
         return clicked
 
-    async def _fan_out(self, click, timeout):
+    async def _fan_out(self, click, timeout, group_timeout=1.0):
         """Click, then wait for every phone's new stage (and group panel)."""
         baseline = self._stage_baseline()
         group_base = {
@@ -330,7 +356,7 @@ class Run:
             empty = {"stage": [], "server": [], "delivery": [], "screen": [], "push_bytes": []}
             return {**empty, "requests": 0}
         await stage.wait(timeout)
-        await group.wait(1.0)
+        await group.wait(group_timeout)
         self.unwatch(stage, group)
         late = len(stage.pending)
         if late:
@@ -351,10 +377,25 @@ class Run:
             "requests": sum(p.push_requests for p in self.phones) - requests_before,
         }
 
+    async def _settle(self):
+        """Until every phone has what its last pushes made htmx fetch (its
+        own letters, its group's ideas...): (seconds, requests)."""
+        started = time.monotonic()
+        before = sum(p.push_requests for p in self.phones)
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(phone.settled() for phone in self.phones)), 120 + self.n / 20
+            )
+        except TimeoutError:
+            self.errors["fetches after a push not finished in time"] += 1
+        return time.monotonic() - started, sum(p.push_requests for p in self.phones) - before
+
     async def broadcasts(self):
+        """Step changes, each measured on its own: the next click comes once
+        the phones have fetched what the last one made them fetch (and at
+        least 2 s later), as a facilitator moves on minutes apart."""
         self.log(f"  {self.rounds} step changes")
-        rounds = []
-        self.app_meter.start()
+        rounds, settles = [], []
         busy = 0.0
         for _ in range(self.rounds):
             started = time.monotonic()
@@ -362,6 +403,9 @@ class Run:
             rounds.append(await self._fan_out(self._step_change, 10 + self.n / 200))
             cores = self.app_meter.stop()
             busy = max(busy, cores)
+            settled, fetched = await self._settle()
+            settles.append(settled)
+            rounds[-1]["requests"] += fetched
             await asyncio.sleep(max(0.5, 2 - (time.monotonic() - started)))
         merged = {
             key: [v for r in rounds for v in r[key]] for key in rounds[0] if key != "requests"
@@ -373,11 +417,50 @@ class Run:
         self.result["fanout"]["push_bytes_per_phone"] = sum(merged["push_bytes"]) / max(
             1, self.n * len(rounds)
         )
+        self.result["fanout"]["settled"] = stats.summary(settles)
         self.result["broadcast_cpu"] = busy
         self.result["rss_after_broadcasts"] = self.app_meter.sample_memory()
 
-    async def write_phase(self):
-        phase = PHASES[self.writes_kind](self, self.writes)
+    async def show_step(self, kind):
+        """The facilitator opens the first step of this kind; every phone
+        gets the new stage and sends what it makes htmx fetch."""
+        key = next(k for k, v in self.server.info["step_kinds"].items() if v == kind)
+
+        async def click():
+            # Set-up, not a measurement: the server may still be busy.
+            clicked, response = await self.facilitator.click("step", {"step": key}, timeout=300)
+            if response.status != 204:
+                self.errors[f"facilitator step {key}: {response.status}"] += 1
+            return clicked
+
+        result = await self._fan_out(click, 30 + self.n / 100, group_timeout=30 + self.n / 100)
+        await self._settle()
+        return result
+
+    async def quiesce(self, seconds=2, limit=0.25, patience=300):
+        """Until the server has worked off what the last phase left queued
+        (requests whose phones gave up are still served): its CPU under
+        `limit` cores for `seconds`. Returns how long that took."""
+        started = time.monotonic()
+        meter = Meter(self.server.app_pids)
+        while time.monotonic() - started < patience:
+            meter.start()
+            await asyncio.sleep(seconds)
+            if meter.stop() < limit:
+                break
+        else:
+            self.errors["server still busy before the next phase"] += 1
+        return time.monotonic() - started
+
+    async def write_phases(self):
+        self.result["writes"] = []
+        for kind in self.writes_kind.split(","):
+            await self.quiesce()
+            async with self.profiled(f"writes-{kind}"):
+                self.result["writes"].append(await self.write_phase(kind))
+
+    async def write_phase(self, kind):
+        phase = PHASES[kind](self, self.writes)
         self.log(f"  {self.writes} writes ({phase.name}) in {self.write_seconds} s")
         await phase.prepare()
         rate = self.writes / self.write_seconds
@@ -422,10 +505,10 @@ class Run:
         fanouts = await timer_task
         await asyncio.sleep(1)
         stored = phase.keys(phase.read_back())
-        check = stats.check_writes(acked, stored, mode=phase.mode)
-        for kind, count in failures.items():
-            self.errors[f"write {kind}"] += count
-        self.result["writes"] = {
+        check = stats.check_writes(acked, stored, mode=phase.mode, uncertain=phase.uncertain)
+        for what, count in failures.items():
+            self.errors[f"write ({phase.name}) {what}"] += count
+        return {
             "kind": phase.name,
             "sent": self.writes,
             "seconds": elapsed,
@@ -439,6 +522,7 @@ class Run:
 
     async def restart(self):
         """kill -9 the (first) app process and start it again at once."""
+        await self.quiesce()
         self.log("  restart")
         killed = time.time()
         self.server.kill_app(0)
@@ -472,6 +556,7 @@ class Run:
     async def polling(self):
         """Every phone's stream is silent: live.js polls every 5 s instead."""
         seconds = self.poll_seconds
+        await self.quiesce()
         self.log(f"  polling {seconds} s")
         await asyncio.gather(*(p.disconnect() for p in self.phones))
         for phone in self.phones:
@@ -479,6 +564,7 @@ class Run:
         loop = asyncio.get_running_loop()
         start = loop.time() + 1
         unchanged, changed, failures = [], [], Counter()
+        steady = []  # unchanged polls before the step change
         seen_new = {}
         change_at = {}
 
@@ -498,6 +584,8 @@ class Run:
                     took = loop.time() - scheduled
                     if response.status == 204:
                         unchanged.append(took)
+                        if "t" not in change_at:
+                            steady.append(took)
                     else:
                         changed.append(took)
                         if "t" in change_at and phone not in seen_new:
@@ -524,6 +612,7 @@ class Run:
         self.result["polling"] = {
             "cpu": steady_cpu,
             "unchanged": stats.summary(unchanged),
+            "unchanged_before_change": stats.summary(steady),
             "changed": stats.summary(changed),
             "seen_99": times[target - 1] if len(times) >= target else None,
             "requests_per_second": len(self.phones) / 5,

@@ -125,17 +125,24 @@ class Server:
         ).stdout
         self.info = json.loads(out.strip().splitlines()[-1])
 
-    def readback(self, what):
+    def _djangoside(self, *args, timeout=300):
         out = subprocess.run(
-            [sys.executable, "-m", "bench.djangoside", "readback", self.info["code"], what],
+            [sys.executable, "-m", "bench.djangoside", *map(str, args)],
             cwd=ROOT,
             env=self.env,
             check=True,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
         ).stdout
         return json.loads(out.strip().splitlines()[-1])
+
+    def readback(self, what):
+        return self._djangoside("readback", self.info["code"], what)
+
+    def populate(self, count, prefix):
+        """`count` people already in the room (bench.djangoside.populate)."""
+        return self._djangoside("populate", self.info["code"], count, prefix)
 
     def _uvicorn_command(self, port):
         uvicorn = str(Path(sys.executable).parent / "uvicorn")

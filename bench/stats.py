@@ -33,24 +33,36 @@ def summary(values):
     }
 
 
-def check_writes(acked, stored, *, mode):
+MODES = ("set", "last", "revision", "toggle")
+
+
+def check_writes(acked, stored, *, mode, uncertain=()):
     """Compare what the server acknowledged with what it holds at the end.
 
     `acked` is a list of (key, value) pairs the server answered 2xx to, in
     the order they were sent; `stored` maps each key to the list of values
-    read back from the database. Two kinds of write:
+    read back from the database. Four kinds of write:
 
     - mode="set": every acknowledged value must be stored exactly once
-      (joins, pairings): a missing one is lost, a repeated one duplicated;
-    - mode="last": the key's stored value must be the last acknowledged one
-      (autosaved drafts): anything else is lost; more than one row for a key
-      is duplicated.
+      (joins): a missing one is lost, a repeated one duplicated;
+    - mode="last": the key's stored value must be the last acknowledged one;
+      anything else is lost; more than one row for a key is duplicated;
+    - mode="revision" (autosaved drafts): values are (revision, text); the
+      draft must hold the last acknowledged revision with its text. A higher
+      revision stored is a later save whose answer did not arrive
+      (unacknowledged, not an error); a lower one, or other text, is lost;
+    - mode="toggle" (pairs made and undone): values are True (made) or False
+      (undone); a key whose last acknowledged write made it must be stored
+      exactly once, one undone must be gone (stored: lost; twice: duplicated).
 
-    Values stored but never acknowledged (a write that committed while its
-    reply was lost) are counted as `unacknowledged`, which is not an error.
+    `uncertain` names keys with a write sent after their last acknowledged
+    one whose answer never came (a timeout): what it did is unknown, so a
+    difference there is counted as `unacknowledged`, never as lost.
+    Values stored but never acknowledged are `unacknowledged` too.
     """
-    if mode not in ("set", "last"):
-        raise ValueError(f"mode must be 'set' or 'last', got {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    uncertain = set(uncertain)
     lost = duplicated = unacknowledged = 0
     if mode == "set":
         sent = Counter(acked)
@@ -60,17 +72,33 @@ def check_writes(acked, stored, *, mode):
             lost += max(0, count - have)
             duplicated += max(0, have - count)
         unacknowledged = sum(count for item, count in held.items() if item not in sent)
-    else:
-        last = {}
-        for key, value in acked:
-            last[key] = value
-        for key, value in last.items():
-            values = stored.get(key, [])
-            if len(values) > 1:
-                duplicated += 1
-            if not values or values[-1] != value:
-                lost += 1
-        unacknowledged = sum(1 for key in stored if key not in last)
+        return _checked(acked, lost, duplicated, unacknowledged)
+    last = {}
+    for key, value in acked:
+        last[key] = value
+    for key, value in last.items():
+        values = stored.get(key, [])
+        if len(values) > 1:
+            duplicated += 1
+        if mode == "toggle":
+            differs = bool(values) != bool(value)
+        elif mode == "revision":
+            held = tuple(values[-1]) if values else None
+            if held is not None and held[0] > tuple(value)[0]:
+                unacknowledged += 1  # a later save, its answer lost on the way
+                continue
+            differs = held != tuple(value)
+        else:
+            differs = not values or values[-1] != value
+        if differs and key in uncertain:
+            unacknowledged += 1
+        elif differs:
+            lost += 1
+    unacknowledged += sum(1 for key, values in stored.items() if key not in last and values)
+    return _checked(acked, lost, duplicated, unacknowledged)
+
+
+def _checked(acked, lost, duplicated, unacknowledged):
     return {
         "acked": len(acked),
         "lost": lost,

@@ -150,12 +150,13 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, its writers queued in the process.
+            "ENGINE": "w4r.sqlite",
             "NAME": DATA_DIR / "db.sqlite3",
         }
     }
 _engine = DATABASES["default"]["ENGINE"]
-if _engine == "django.db.backends.sqlite3":
+if _engine in ("w4r.sqlite", "django.db.backends.sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -348,6 +349,10 @@ W4R_BLOCKED_WORDS_FILE = Path(
 W4R_RETENTION_DAYS = env_int("W4R_RETENTION_DAYS", 30, minimum=1)
 # Who to ask about privacy, shown on /privacy (an e-mail address or a URL).
 W4R_PRIVACY_CONTACT = os.environ.get("W4R_PRIVACY_CONTACT", "")
+
+# Requests that run Django's code at once in one process (w4r/handler.py);
+# the others wait on the event loop. Streams hold a turn only while opening.
+W4R_REQUEST_THREADS = env_int("W4R_REQUEST_THREADS", 16, minimum=1)
 
 # Live sessions.
 PARTICIPANT_COOKIE = "__Host-w4r-participant" if HTTPS else "w4r-participant"

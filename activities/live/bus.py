@@ -52,6 +52,10 @@ def _redis():
 
 
 def publish(session_id, version, parts):
+    from .fastpoll import versions
+
+    # This process's unchanged polls (activities.live.fastpoll) stop at once.
+    versions.heard(session_id, version)
     message = {"s": session_id, "v": version, "parts": sorted(set(parts))}
     if settings.REDIS_URL:
         try:

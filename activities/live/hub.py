@@ -22,7 +22,8 @@ from django.db import close_old_connections
 
 from . import presence
 from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT
-from .render import render_part
+from .fastpoll import versions
+from .render import render_groups, render_part
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,10 @@ class Hub:
 
     # -- on the event loop -----------------------------------------------
 
+    def ensure_started(self):
+        """On the event loop: the keep-alive and (with Redis) the subscription run."""
+        self._start()
+
     def _start(self):
         if self.loop is asyncio.get_running_loop():
             return
@@ -159,6 +164,7 @@ class Hub:
         return task
 
     def deliver(self, message):
+        versions.heard(message["s"], message.get("v"))
         room = self.rooms.get(message["s"])
         if room is None:
             return
@@ -226,7 +232,9 @@ class Hub:
 
     async def _render(self, room, key):
         future = room.inflight.get(key)
-        if future is None:
+        if future is None and key[0].startswith("group:"):
+            future = self._render_groups(room, key)
+        elif future is None:
             future = self._spawn(_render_payload(room.session_id, *key))
             room.inflight[key] = future
             future.add_done_callback(lambda _f: room.inflight.pop(key, None))
@@ -236,6 +244,46 @@ class Hub:
         except Exception:
             log.exception("rendering %s for session %s failed", key, room.session_id)
             return None
+
+    def _render_groups(self, room, key):
+        """One render job for this group panel and every other one of its
+        language waiting to render now (a step change makes every group's
+        panel due at once: 500 of them in a hall of 2,000), instead of one
+        job each. The future of `key`'s own (payload, cost)."""
+        language = key[1]
+        keys = [key] + [
+            other
+            for other in room.dirty
+            if other != key
+            and other[1] == language
+            and other[0].startswith("group:")
+            and other in room.flushing
+            and other not in room.inflight
+        ]
+        loop = asyncio.get_running_loop()
+        futures = {each: loop.create_future() for each in keys}
+        for each, future in futures.items():
+            room.inflight[each] = future
+            future.add_done_callback(
+                lambda _f, each=each: (
+                    room.inflight.pop(each, None) if room.inflight.get(each) is _f else None
+                )
+            )
+        batch = self._spawn(_render_group_payloads(room.session_id, keys, language))
+
+        def settle(done):
+            for each, future in futures.items():
+                if future.done():
+                    continue
+                if done.cancelled():
+                    future.cancel()
+                elif done.exception() is not None:
+                    future.set_exception(done.exception())
+                else:
+                    future.set_result(done.result().get(each, (None, 0)))
+
+        batch.add_done_callback(settle)
+        return futures[key]
 
     async def stream(self, conn):
         """The body of one SSE response: a snapshot, then every update."""
@@ -296,6 +344,8 @@ class Hub:
                 client = aioredis.Redis.from_url(settings.REDIS_URL)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    # Changes published before now went unheard here.
+                    versions.new_generation()
                     self.redis_listening = True
                     delay = 1
                     async for message in pubsub.listen():
@@ -303,9 +353,11 @@ class Hub:
                             self.deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
                 self.redis_listening = False
+                versions.new_generation()
                 raise
             except Exception:
                 self.redis_listening = False
+                versions.new_generation()
                 log.warning("Redis subscription lost; retrying in %ss", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
@@ -337,6 +389,27 @@ def _render_in_worker(session_id, part, language):
     finally:
         # Worker threads outlive requests; give their connection back each time.
         close_old_connections()
+
+
+def _render_groups_in_worker(session_id, group_ids, language):
+    started = time.thread_time()
+    try:
+        return render_groups(session_id, group_ids, language), time.thread_time() - started
+    finally:
+        close_old_connections()
+
+
+async def _render_group_payloads(session_id, keys, language):
+    """{(group part, language): (payload, CPU seconds per panel)} in one job."""
+    group_ids = [int(part[6:]) for part, _language in keys]
+    rendered, cost = await sync_to_async(_render_groups_in_worker, thread_sensitive=False)(
+        session_id, group_ids, language
+    )
+    each = cost / max(1, len(keys))
+    return {
+        key: (sse_event(*rendered[group_id]), each) if group_id in rendered else (None, each)
+        for key, group_id in zip(keys, group_ids, strict=True)
+    }
 
 
 async def _render_payload(session_id, part, language):

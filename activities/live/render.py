@@ -115,6 +115,34 @@ def _render(kind, context):
     return name, render_to_string(template, context)
 
 
+def render_groups(session_id, group_ids, language):
+    """{group id: (event name, html, session version)} for several groups'
+    panels at once (the hub asks for every panel due after a change): one
+    reading of the session and its pack, every group's members in one query.
+    Each panel is what render_part renders for `group:<id>`."""
+    with translation.override(language):
+        session = Session.objects.select_related("case_version").filter(pk=session_id).first()
+        if session is None:
+            return {}
+        groups = {group.pk: group for group in session.groups.filter(pk__in=group_ids)}
+        members = {}
+        for person in (
+            Participant.objects.filter(group__in=list(groups.values()))
+            .present()
+            .order_by("joined_at", "id")
+        ):
+            members.setdefault(person.group_id, []).append(person)
+        rendered = {}
+        for group_id in group_ids:
+            group = groups.get(group_id)
+            context = session_context(session, screen="group", group=group)
+            context["group"] = group
+            context["members"] = members.get(group_id, [])
+            name, html = _render("group", context)
+            rendered[group_id] = (name, html, session.version)
+        return rendered
+
+
 def render_part(session_id, part, language):
     """(event name, html, session version) for one part, or None.
 

@@ -56,7 +56,11 @@ def _fake_renders(monkeypatch, slow=None):
             await asyncio.sleep(delay)
         return sse_event(part.split(":")[0], f"{part} {len(calls)}", 1), delay
 
+    async def fake_groups(session_id, keys, language):
+        return {key: await fake(session_id, key[0], language) for key in keys}
+
     monkeypatch.setattr(hub_module, "_render_payload", fake)
+    monkeypatch.setattr(hub_module, "_render_group_payloads", fake_groups)
     return calls
 
 
@@ -180,3 +184,65 @@ def test_a_stream_gives_its_database_connection_back_before_streaming(monkeypatc
     assert closed == [True]
     refused = stream_views._who_for_stream(rf.get("/"), session.room_code, "participant")
     assert refused is None and closed == [True, True]
+
+
+def test_the_panels_of_every_group_render_in_one_job(monkeypatch):
+    hub = Hub()
+    jobs = []
+
+    async def fake_groups(session_id, keys, language):
+        jobs.append(sorted(part for part, _language in keys))
+        return {key: (sse_event("group", key[0], 2), 0.001) for key in keys}
+
+    single = _fake_renders(monkeypatch)  # every part but the groups
+    monkeypatch.setattr(hub_module, "_render_group_payloads", fake_groups)
+    room, conns = _room(hub, [[bus.STAGE, bus.group_part(n)] for n in range(1, 51)])
+
+    async def scenario():
+        hub.deliver({"s": 1, "v": 2, "parts": [bus.STAGE, bus.GROUPS]})
+        await asyncio.sleep(0.2)
+
+    asyncio.run(scenario())
+    assert jobs == [sorted(bus.group_part(n) for n in range(1, 51))]
+    assert [part for part, _at in single] == [bus.STAGE]
+    # Each phone has the stage and its own group's panel.
+    for number, conn in enumerate(conns, start=1):
+        sent = [conn.queue.get_nowait() for _ in range(conn.queue.qsize())]
+        assert len(sent) == 2 and f"group:{number}".encode() in sent[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_panel_rendered_with_the_others_is_the_one_rendered_alone():
+    from activities.live.render import render_groups, render_part
+
+    session = live_session(group_size=2)
+    people = [join(session, f"P{n}") for n in range(5)]
+    services.session_next_step(session=session)
+    group_ids = sorted({person.group_id for person in people}) + [999_999]
+    together = render_groups(session.pk, group_ids, "en")
+    for group_id in group_ids[:-1]:
+        assert together[group_id] == render_part(session.pk, f"group:{group_id}", "en")
+    # A group that is gone renders as render_part renders it: an empty panel.
+    assert together[999_999] == render_part(session.pk, "group:999999", "en")
+
+
+def test_a_stream_gives_back_the_thread_django_kept_for_its_request():
+    import threading
+
+    from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
+
+    from activities.views.stream import release_request_thread
+
+    async def scenario():
+        async with ThreadSensitiveContext() as context:
+            first = await sync_to_async(lambda: threading.current_thread().name)()
+            executor = SyncToAsync.context_to_thread_executor[context]
+            release_request_thread()
+            assert context not in SyncToAsync.context_to_thread_executor
+            executor.shutdown(wait=True)  # its thread has ended
+            # Later thread-sensitive work in the request still runs, in a new thread.
+            later = await sync_to_async(lambda: threading.current_thread().name)()
+            return first, later
+
+    first, later = asyncio.run(scenario())
+    assert first != later

@@ -69,3 +69,39 @@ class TestCookies:
         browser._store_cookies(['sessionid=""; expires=Thu, 01 Jan 1970; Max-Age=0'])
         browser._store_cookies(["csrftoken=; Max-Age=0"])
         assert browser.cookie_header() == "w4r-participant=1:x"
+
+
+class TestALateAnswer:
+    def test_is_never_read_as_the_next_requests_answer(self):
+        import asyncio
+
+        async def scenario():
+            async def serve(reader, writer):
+                while True:
+                    try:
+                        head = await reader.readuntil(b"\r\n\r\n")
+                    except (asyncio.IncompleteReadError, ConnectionError):
+                        return
+                    path = head.split(b" ")[1]
+                    if path == b"/slow":
+                        await asyncio.sleep(0.3)
+                    body = path
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+                    await writer.drain()
+
+            server = await asyncio.start_server(serve, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            browser = Browser("127.0.0.1", port)
+            try:
+                await browser.get("/slow", timeout=0.1)
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0.4)  # the slow answer arrives meanwhile
+            answer = await browser.get("/next")
+            await browser.close()
+            server.close()
+            return answer.body
+
+        assert asyncio.run(scenario()) == b"/next"

@@ -89,3 +89,70 @@ class TestLastWrites:
     def test_an_unknown_mode_is_refused(self):
         with pytest.raises(ValueError):
             check_writes([], {}, mode="sum")
+
+
+class TestDraftRevisions:
+    """Autosaved drafts: (revision, text), the last acknowledged one must be held."""
+
+    def test_the_last_acknowledged_revision_is_held(self):
+        acked = [("k1", (1, "Dear")), ("k1", (2, "Dear Minister")), ("k2", (5, "Hello"))]
+        stored = {"k1": [[2, "Dear Minister"]], "k2": [[5, "Hello"]]}  # as JSON reads it
+        assert check_writes(acked, stored, mode="revision") == {
+            "acked": 3,
+            "lost": 0,
+            "duplicated": 0,
+            "unacknowledged": 0,
+        }
+
+    def test_an_older_revision_held_is_a_lost_save(self):
+        acked = [("k1", (1, "Dear")), ("k1", (2, "Dear Minister"))]
+        assert check_writes(acked, {"k1": [[1, "Dear"]]}, mode="revision")["lost"] == 1
+
+    def test_other_text_at_the_same_revision_is_lost(self):
+        result = check_writes(
+            [("k1", (2, "Dear Minister"))], {"k1": [[2, "Dear"]]}, mode="revision"
+        )
+        assert result["lost"] == 1
+
+    def test_a_later_save_whose_answer_never_came_is_not_an_error(self):
+        result = check_writes([("k1", (2, "Dear"))], {"k1": [[3, "Dear M"]]}, mode="revision")
+        assert result == {"acked": 1, "lost": 0, "duplicated": 0, "unacknowledged": 1}
+
+    def test_no_draft_held_is_lost_and_two_are_duplicated(self):
+        assert check_writes([("k1", (1, "a"))], {}, mode="revision")["lost"] == 1
+        two = check_writes([("k1", (1, "a"))], {"k1": [[1, "a"], [1, "a"]]}, mode="revision")
+        assert two["duplicated"] == 1
+
+    def test_a_difference_after_a_timed_out_save_is_unknown_not_lost(self):
+        acked = [("k1", (2, "Dear"))]
+        result = check_writes(acked, {}, mode="revision", uncertain={"k1"})
+        assert (result["lost"], result["unacknowledged"]) == (0, 1)
+
+
+class TestPairsMadeAndUndone:
+    """Pairs: True made, False undone; made ones exist once, undone ones are gone."""
+
+    def test_made_pairs_exist_once_and_undone_ones_are_gone(self):
+        acked = [("g1:a:r1", True), ("g1:a:r2", True), ("g1:a:r1", False)]
+        result = check_writes(acked, {"g1:a:r2": [True]}, mode="toggle")
+        assert result == {"acked": 3, "lost": 0, "duplicated": 0, "unacknowledged": 0}
+
+    def test_an_acknowledged_pair_missing_is_lost(self):
+        assert check_writes([("g1:a:r1", True)], {}, mode="toggle")["lost"] == 1
+
+    def test_an_acknowledged_undo_still_there_is_lost(self):
+        acked = [("g1:a:r1", True), ("g1:a:r1", False)]
+        assert check_writes(acked, {"g1:a:r1": [True]}, mode="toggle")["lost"] == 1
+
+    def test_a_pair_stored_twice_is_duplicated(self):
+        result = check_writes([("g1:a:r1", True)], {"g1:a:r1": [True, True]}, mode="toggle")
+        assert (result["duplicated"], result["lost"]) == (1, 0)
+
+    def test_a_pair_nobody_acknowledged_is_unacknowledged(self):
+        result = check_writes([], {"g1:a:r1": [True]}, mode="toggle")
+        assert result["unacknowledged"] == 1 and result["lost"] == 0
+
+    def test_an_undo_that_timed_out_leaves_the_pair_uncertain(self):
+        acked = [("g1:a:r1", True)]
+        result = check_writes(acked, {}, mode="toggle", uncertain={"g1:a:r1"})
+        assert (result["lost"], result["unacknowledged"]) == (0, 1)
