@@ -80,11 +80,33 @@ class CaseVersion(models.Model):
     def __str__(self):
         return f"{self.case} v{self.number}"
 
+    def save(self, *args, **kwargs):
+        _contents.pop(self.pk, None)
+        super().save(*args, **kwargs)
+
     @cached_property
     def content(self):
-        # Once per loaded version: a live render asks for it several times
-        # (each asking was a query for the images and a new CaseContent).
-        return CaseContent(self.data, images={image.path: image for image in self.images.all()})
+        """The pack as read by the app. Built once per process and version: a
+        loaded version never changes (a new pack is a new version), and
+        decoding its JSON was the largest cost of a draft save. Hot queries
+        leave `data` deferred, so it is only read from the database here."""
+        kept = _contents.get(self.pk)
+        if kept is not None and kept[0] == self.checksum:
+            return kept[1]
+        content = CaseContent(self.data, images={image.path: image for image in self.images.all()})
+        if self.pk is not None:
+            _contents[self.pk] = (self.checksum, content)
+        return content
+
+
+# version pk -> (checksum, CaseContent); see CaseVersion.content.
+_contents = {}
+
+
+def forget_case_contents():
+    """Drop every kept CaseContent (tests change a version's data in place and
+    roll the change back: in the app a loaded version never changes)."""
+    _contents.clear()
 
 
 class CaseImage(models.Model):

@@ -22,7 +22,7 @@ def kinds_offered(session):
     Read from the pack's raw data: a save runs this on every keystroke pause,
     and building the whole CaseContent (with its images) would cost more.
     """
-    data = session.case_version.data
+    data = session.case_version.content.data
     activity = next(
         (item for item in data["activities"] if item["key"] == session.activity_key), None
     )

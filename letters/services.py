@@ -104,8 +104,10 @@ def parse_revision(raw):
 
 def _fresh_participant(participant):
     """The participant as stored now, with their session; refuses the removed."""
-    participant = Participant.objects.select_related("session__case_version", "safety_choice").get(
-        pk=participant.pk
+    participant = (
+        Participant.objects.select_related("session__case_version", "safety_choice")
+        .defer("session__case_version__data")
+        .get(pk=participant.pk)
     )
     if participant.is_removed:
         raise SessionError(_("You have left this session."))
@@ -258,7 +260,7 @@ def _clean_language(session, kind, language):
     language = (language or "").strip()
     if kind != Letter.Kind.SOLIDARITY or not language:
         return ""
-    if language not in session.case_version.data["targets"]["solidarity"]["languages"]:
+    if language not in session.case_version.content.data["targets"]["solidarity"]["languages"]:
         raise SessionError(_("Choose one of the languages in the list."))
     return language
 

@@ -45,6 +45,7 @@ def _participant(request, code):
     participant = (
         Participant.objects.filter(pk=pid, session__room_code=code)
         .select_related("session__case_version", "group")
+        .defer("session__case_version__data")
         .first()
         if pid is not None
         else None

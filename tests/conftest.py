@@ -28,6 +28,17 @@ def _no_language_left_behind():
 
 
 @pytest.fixture(autouse=True)
+def _case_contents_as_stored():
+    # The app keeps each case version's content for the process's life (a
+    # loaded version never changes); tests change one in place and roll it
+    # back, so none may see what the test before it kept.
+    yield
+    from activities.models import forget_case_contents
+
+    forget_case_contents()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_counters():
     # Rate-limit counters live in the cache (LocMemCache in tests): every
     # test starts with none, whatever the tests before it did from 127.0.0.1.

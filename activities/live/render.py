@@ -121,7 +121,12 @@ def render_groups(session_id, group_ids, language):
     reading of the session and its pack, every group's members in one query.
     Each panel is what render_part renders for `group:<id>`."""
     with translation.override(language):
-        session = Session.objects.select_related("case_version").filter(pk=session_id).first()
+        session = (
+            Session.objects.select_related("case_version")
+            .defer("case_version__data")
+            .filter(pk=session_id)
+            .first()
+        )
         if session is None:
             return {}
         groups = {group.pk: group for group in session.groups.filter(pk__in=group_ids)}
@@ -151,7 +156,11 @@ def render_part(session_id, part, language):
     the new language in the push and reloads (static/w4r/live.js)."""
     try:
         with translation.override(language):
-            session = Session.objects.select_related("case_version").get(pk=session_id)
+            session = (
+                Session.objects.select_related("case_version")
+                .defer("case_version__data")
+                .get(pk=session_id)
+            )
             if part == "projector":
                 # Undone with the rest when the override ends.
                 translation.activate(session.projector_language)

@@ -22,6 +22,7 @@ def _own_session(request, code):
     session = (
         Session.objects.filter(room_code=code, facilitator=request.user)
         .select_related("case_version__case")
+        .defer("case_version__data")
         .first()
     )
     if session is None:

@@ -41,6 +41,7 @@ def _own_cookie_session(request, code):
     person = (
         Participant.objects.filter(pk=pid, session__room_code=code)
         .select_related("session__case_version")
+        .defer("session__case_version__data")
         .first()
     )
     return person.session if person else None
@@ -62,7 +63,12 @@ def _find_room(request, code):
         return None, too_many_tries(request)
     session = None
     if is_room_code(code):
-        session = Session.objects.filter(room_code=code).select_related("case_version").first()
+        session = (
+            Session.objects.filter(room_code=code)
+            .select_related("case_version")
+            .defer("case_version__data")
+            .first()
+        )
     if session is None:
         floods.count_wrong_code(request)
         context = {"form": RoomCodeForm(), "room_error": _no_room_message()}

@@ -37,7 +37,12 @@ def _phone(view):
 
     @wraps(view)
     def wrapper(request, code, **kwargs):
-        session = Session.objects.filter(room_code=code).select_related("case_version").first()
+        session = (
+            Session.objects.filter(room_code=code)
+            .select_related("case_version")
+            .defer("case_version__data")
+            .first()
+        )
         if session is None:
             raise Http404
         participant = identity.current_participant(request, session)

@@ -28,7 +28,12 @@ def _member(request, code):
     a stranger, so these URLs tell nobody which codes exist."""
     session = None
     if is_room_code(code):
-        session = Session.objects.filter(room_code=code).select_related("case_version").first()
+        session = (
+            Session.objects.filter(room_code=code)
+            .select_related("case_version")
+            .defer("case_version__data")
+            .first()
+        )
     participant = identity.current_participant(request, session) if session else None
     if participant is None or participant.is_removed or participant.waiting:
         return None, HttpResponseForbidden(
