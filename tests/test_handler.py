@@ -1,6 +1,7 @@
 """The ASGI handler (w4r/handler.py): Django's middleware chain in one
 thread per request, at most W4R_REQUEST_THREADS requests inside Django at
-once, an event stream holding its turn only until its response starts."""
+once on threads that outlive them, an event stream holding its turn only
+until its response starts."""
 
 import asyncio
 import threading
@@ -37,7 +38,14 @@ async def stream(request):
     return StreamingHttpResponse(body(), content_type="text/event-stream")
 
 
-urlpatterns = [path("slow", slow), path("stream", stream)]
+def whoami(request):
+    from django.db import connection
+
+    connection.ensure_connection()
+    return HttpResponse(f"{threading.current_thread().name} {id(connection.connection)}")
+
+
+urlpatterns = [path("slow", slow), path("stream", stream), path("whoami", whoami)]
 
 
 @pytest.fixture
@@ -113,3 +121,46 @@ def test_a_stream_gives_its_turn_back_once_its_response_starts(handler):
     assert streamed[0]["status"] == 200 and plain[0]["status"] == 200
     body = b"".join(m.get("body", b"") for m in streamed if m["type"] == "http.response.body")
     assert body == b"data: first\n\ndata: last\n\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_take_turns_on_threads_that_outlive_them(handler, settings):
+    settings.W4R_REQUEST_THREADS = 2
+    handler = ASGIHandlerWithSyncChain()
+
+    async def scenario():
+        answers = []
+        for _ in range(6):
+            sent = []
+            await _request(handler, "/whoami", sent)
+            answers.append(sent[1]["body"].decode())
+        return answers
+
+    before = threading.active_count()
+    answers = asyncio.run(scenario())
+    threads = {answer.split()[0] for answer in answers}
+    # Six requests, no thread started for any of them but the lanes' own.
+    assert threads <= {"w4r-lane-0_0", "w4r-lane-1_0"}, threads
+    assert threading.active_count() <= before + 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lane_keeps_its_database_connection_between_requests(handler, settings):
+    from django.db import connections
+
+    if connections["default"].vendor != "sqlite":
+        pytest.skip("PostgreSQL connections come from Django's pool instead")
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+    for conn in connections.all():
+        conn.settings_dict["CONN_MAX_AGE"] = 600
+
+    async def scenario():
+        answers = []
+        for _ in range(3):
+            sent = []
+            await _request(handler, "/whoami", sent)
+            answers.append(sent[1]["body"].decode())
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert len(set(answers)) == 1, answers  # one lane, one connection, kept

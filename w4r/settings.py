@@ -157,6 +157,11 @@ else:
     }
 _engine = DATABASES["default"]["ENGINE"]
 if _engine in ("w4r.sqlite", "django.db.backends.sqlite3"):
+    # Requests run on a fixed set of threads (w4r/handler.py), each keeping
+    # its connection: opening one and running the PRAGMAs below cost more
+    # than the queries of a draft save.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.template.loader import render_to_string
@@ -83,29 +83,9 @@ def _who_for_stream(request, code, screen):
             close_old_connections()
 
 
-def release_request_thread():
-    """Let the thread Django keeps for this request end once the request's
-    sync code is done. Django's ASGI handler gives each request a thread of
-    its own (asgiref's ThreadSensitiveContext) for as long as the response
-    lasts; for a stream that is hours, so 2,000 phones held 2,000 idle
-    threads, and Python's threading module walks every live thread's lock
-    each time it starts a new one (a thread per request): 13 % of the
-    server's time in the 2,000-phone profile. Anything thread-sensitive
-    later in the request (closing the response) gets a fresh thread."""
-    mapping = getattr(SyncToAsync, "context_to_thread_executor", None)
-    current = getattr(SyncToAsync, "thread_sensitive_context", None)
-    context = current.get(None) if current is not None else None
-    if context is None or mapping is None:
-        return
-    executor = mapping.pop(context, None)
-    if executor is not None:
-        executor.shutdown(wait=False)
-
-
 @require_GET
 async def events(request, code, screen):
     found = await sync_to_async(_who_for_stream)(request, code, screen)
-    release_request_thread()
     if found is None:
         return HttpResponseForbidden()
     session, parts, participant_id = found

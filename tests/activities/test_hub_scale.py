@@ -224,25 +224,3 @@ def test_a_panel_rendered_with_the_others_is_the_one_rendered_alone():
         assert together[group_id] == render_part(session.pk, f"group:{group_id}", "en")
     # A group that is gone renders as render_part renders it: an empty panel.
     assert together[999_999] == render_part(session.pk, "group:999999", "en")
-
-
-def test_a_stream_gives_back_the_thread_django_kept_for_its_request():
-    import threading
-
-    from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
-
-    from activities.views.stream import release_request_thread
-
-    async def scenario():
-        async with ThreadSensitiveContext() as context:
-            first = await sync_to_async(lambda: threading.current_thread().name)()
-            executor = SyncToAsync.context_to_thread_executor[context]
-            release_request_thread()
-            assert context not in SyncToAsync.context_to_thread_executor
-            executor.shutdown(wait=True)  # its thread has ended
-            # Later thread-sensitive work in the request still runs, in a new thread.
-            later = await sync_to_async(lambda: threading.current_thread().name)()
-            return first, later
-
-    first, later = asyncio.run(scenario())
-    assert first != later
