@@ -10,6 +10,7 @@ with the server's environment (same database):
   handed their signed participant cookies, so a run of thousands of phones
   does not spend its time on set-up. A sample of phones still joins through
   the real form (bench/run.py), which keeps the join path measured.
+- `goto <room code> <step key>`: show a step (bench.percall only).
 - `readback <room code> <what>`: what the database holds at the end, as JSON,
   for the lost-write check. Each write phase names its read-back here.
 """
@@ -156,9 +157,20 @@ def readback(code, what):
     return READBACKS[what](session)
 
 
+def goto(code, step_key):
+    """Show a step, as the facilitator's click would (for bench.percall)."""
+    from activities import services
+    from activities.models import Session
+
+    services.session_go_to_step(session=Session.objects.get(room_code=code), step_key=step_key)
+    return {"step": step_key}
+
+
 def main(argv):
     _django()
-    if argv[0] == "setup":
+    if argv[0] == "goto":
+        result = goto(argv[1], argv[2])
+    elif argv[0] == "setup":
         result = setup(int(argv[1]))
     elif argv[0] == "populate":
         result = populate(argv[1], int(argv[2]), argv[3])
