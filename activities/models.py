@@ -70,7 +70,7 @@ class CaseVersion(models.Model):
     )
 
     class Meta:
-        ordering = ["case", "-number"]
+        ordering = ["case_id", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="case_version_unique_number"),
         ]
@@ -270,7 +270,7 @@ class Group(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
 
     class Meta:
-        ordering = ["session", "number"]
+        ordering = ["session_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="group_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="group_number_positive"),
@@ -326,7 +326,7 @@ class Participant(models.Model):
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["session", "joined_at", "id"]
+        ordering = ["session_id", "joined_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "nickname_key"], name="participant_unique_nickname"
@@ -448,7 +448,7 @@ class MatchPair(models.Model):
     created_at = models.DateTimeField(_("made"), auto_now_add=True)
 
     class Meta:
-        ordering = ["exercise", "group", "created_at", "id"]
+        ordering = ["exercise_id", "group_id", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "group", "experience", "right"], name="match_pair_unique"
@@ -482,7 +482,7 @@ class ClosingAnswer(models.Model):
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
-        ordering = ["exercise", "created_at", "id"]
+        ordering = ["exercise_id", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "participant"], name="closing_answer_one_per_participant"

@@ -121,7 +121,7 @@ class Letter(models.Model):
     objects = LetterQuerySet.as_manager()
 
     class Meta:
-        ordering = ["session", "kind", "created_at", "id"]
+        ordering = ["session_id", "kind", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "client_key"], name="letter_unique_client_key"
