@@ -1,8 +1,8 @@
 """The ASGI application `make run` and production serve (uvicorn).
 
 Django runs with its middleware chain in one thread per request
-(w4r/handler.py), and an unchanged participant poll is answered before
-Django at all (activities/live/fastpoll.py).
+(w4r/handler.py); an unchanged participant poll, and a participant's event
+stream, are answered before Django at all (activities/live/fastpath.py).
 """
 
 import os
@@ -12,8 +12,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "w4r.settings")
 django.setup(set_prefix=False)
 
-from activities.live.fastpoll import with_fast_polls  # noqa: E402
+from activities.live.fastpath import with_fast_paths  # noqa: E402
 from w4r.handler import ASGIHandlerWithSyncChain  # noqa: E402
 
 django_application = ASGIHandlerWithSyncChain()
-application = with_fast_polls(django_application)
+application = with_fast_paths(django_application)

@@ -43,7 +43,7 @@ def security_headers(*, secure):
     """The headers of an empty 204 as Django's header middlewares (the ones
     above WhiteNoise in settings.MIDDLEWARE) make them, as ASGI
     [(name, value)] bytes: for a response made before Django's stack
-    (activities.live.fastpoll), or None where Django would not answer 204
+    (activities.live.fastpath), or None where Django would not answer 204
     (plain HTTP when HTTPS is required). Computed once by running those
     middlewares."""
     if settings.SECURE_SSL_REDIRECT and not secure:

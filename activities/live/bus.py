@@ -39,6 +39,15 @@ def participant_part(participant_id):
     return f"participant:{participant_id}"
 
 
+def participant_parts(participant_id, group_id):
+    """What a phone let into the room follows: the stage, its own channel and
+    its group's panel."""
+    parts = [STAGE, participant_part(participant_id)]
+    if group_id:
+        parts.append(group_part(group_id))
+    return parts
+
+
 def admission_part(participant_id):
     """What a phone waiting to be let in shows ("approve each join")."""
     return f"admission:{participant_id}"
@@ -52,9 +61,9 @@ def _redis():
 
 
 def publish(session_id, version, parts):
-    from .fastpoll import versions
+    from .fastpath import versions
 
-    # This process's unchanged polls (activities.live.fastpoll) stop at once.
+    # This process's unchanged polls (activities.live.fastpath) stop at once.
     versions.heard(session_id, version)
     message = {"s": session_id, "v": version, "parts": sorted(set(parts))}
     if settings.REDIS_URL:

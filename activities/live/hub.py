@@ -22,7 +22,7 @@ from django.db import close_old_connections
 
 from . import presence
 from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT
-from .fastpoll import versions
+from .fastpath import versions
 from .render import render_groups, render_part
 
 log = logging.getLogger(__name__)

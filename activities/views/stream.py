@@ -12,19 +12,11 @@ from django.views.decorators.http import require_GET
 
 from ..identity import current_participant
 from ..live import bus
-from ..live.fastpoll import versions
+from ..live.fastpath import versions
 from ..live.hub import Connection, hub
 from ..live.render import render_part
 from ..models import Participant, Session
 from ..roomcode import is_room_code
-
-
-def _participant_parts(participant):
-    parts = [bus.STAGE, bus.participant_part(participant.pk)]
-    if participant.group_id:
-        parts.append(bus.group_part(participant.group_id))
-    return parts
-
 
 _SCREEN_PARTS = {
     "projector": [bus.PROJECTOR],
@@ -47,7 +39,7 @@ def _who(request, code, screen):
             # A phone waiting to be let in follows its own admission only;
             # the waiting page keeps following it after, to hear "let in".
             return session, [bus.admission_part(participant.pk)], None
-        return session, _participant_parts(participant), participant.pk
+        return session, bus.participant_parts(participant.pk, participant.group_id), participant.pk
     user = request.user
     if user.is_authenticated and session.facilitator_id == user.pk:
         return session, _SCREEN_PARTS[screen], None
@@ -122,14 +114,16 @@ def poll(request, code, screen):
     """For a page whose stream went silent: 204 when nothing changed since
     version `v`, else every live part of the screen as out-of-band swaps.
     Unchanged participant polls are mostly answered before they get here
-    (activities.live.fastpoll), from the room as this view last read it."""
+    (activities.live.fastpath), from the room as this view last read it."""
     generation = versions.generation  # before reading: see Versions.remember
     found = _who(request, code, screen)
     if found is None:
         return HttpResponseForbidden()
     session, parts, participant_id = found
     if participant_id is not None and versions.needs_reading(code, session.version):
-        members = Participant.objects.filter(session=session).present().values_list("pk", flat=True)
+        members = (
+            Participant.objects.filter(session=session).present().values_list("pk", "group_id")
+        )
         versions.remember(code, session.pk, session.version, members, generation=generation)
     try:
         seen = int(request.GET.get("v", ""))
