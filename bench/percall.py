@@ -58,6 +58,22 @@ async def measure(server, count, phones_count):
 
     results["room page"] = await _cpu_per_request(server, phones, count, room_page)
 
+    async def stream_open(phone, _index):
+        """Open the room's event stream, read its snapshot up to the stage, close."""
+        reader, writer = await asyncio.open_connection(HOST, server.port)
+        writer.write(
+            f"GET /r/{code}/events HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"Accept: text/event-stream\r\nCookie: {phone.browser.cookie_header()}\r\n\r\n".encode()
+        )
+        received = b""
+        while b"event: stage" not in received:
+            chunk = await asyncio.wait_for(reader.read(65536), 30)
+            assert chunk, received[:200]
+            received += chunk
+        writer.close()
+
+    results["stream open"] = await _cpu_per_request(server, phones, count, stream_open)
+
     server._djangoside("goto", code, kinds["take_action"])
     drafts = {}
     for phone in phones:

@@ -1,12 +1,38 @@
 """The bench's HTTP and SSE reading, on canned bytes."""
 
+import asyncio
+
+from bench import client
 from bench.client import (
     Browser,
     ChunkedDecoder,
+    StampedReader,
     fetched_on_load,
     parse_events,
     subresources,
 )
+
+
+class TestStampedReader:
+    def test_bytes_are_dated_when_they_arrive_not_when_they_are_read(self, monkeypatch):
+        now = [100.0]
+        monkeypatch.setattr(client.time, "time", lambda: now[0])
+
+        async def scenario():
+            reader = StampedReader()
+            reader.feed_data(b"event: stage\n")
+            now[0] = 100.5
+            reader.feed_data(b"data: x\n\n")  # the same batch, still unread
+            now[0] = 103.0  # the bench reads it later
+            first = (await reader.read(65536), reader.arrived)
+            now[0] = 104.0
+            reader.feed_data(b"event: group\n\n")
+            now[0] = 105.0
+            return first, (await reader.read(65536), reader.arrived)
+
+        first, second = asyncio.run(scenario())
+        assert first == (b"event: stage\ndata: x\n\n", 100.0)
+        assert second == (b"event: group\n\n", 104.0)
 
 
 class TestChunkedDecoder:
