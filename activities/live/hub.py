@@ -11,6 +11,7 @@ bound. With Redis, one subscriber task per process feeds `deliver`.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from . import presence
-from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT
+from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT, STAGE
 from .fastpath import versions
 from .render import render_groups, render_part
 
@@ -34,6 +35,8 @@ COALESCE_SECONDS = 0.01
 # before it renders again: the roster of a hall of 2,000 (half a second to
 # render) then takes at most a fifth of a core while people join.
 SLOW_RENDER_PAUSE = 4
+# Longest a group panel waits for the stage of the same change to go out.
+STAGE_FIRST_SECONDS = 2
 _CLOSE = object()
 
 
@@ -105,6 +108,11 @@ class Room:
         self.dirty = set()
         self.flushing = set()  # keys whose flush task is running
         self.cost = {}  # (part, language) -> seconds its last render took
+        # Stage renders of the current change not sent yet, and the event
+        # group panels wait on meanwhile (see Hub._flush).
+        self.stages_due = set()
+        self.stages_sent = asyncio.Event()
+        self.stages_sent.set()
 
     def add(self, conn):
         self.connections.add(conn)
@@ -187,6 +195,10 @@ class Hub:
                     conn.finish()
         # Flush tasks start in render order, so a removed phone hears it first
         # and the phones' stage is the first render the worker threads pick up.
+        for key in keys:
+            if key[0] == STAGE:
+                room.stages_due.add(key)
+                room.stages_sent.clear()
         for key in sorted(keys, key=_render_order):
             room.dirty.add(key)
             if key not in room.flushing:
@@ -198,8 +210,14 @@ class Hub:
         keeps changing. Each part has its own task, so the stage never waits
         behind the roster of a full hall. A burst of changes settles first;
         a part slow to render waits SLOW_RENDER_PAUSE times its last render,
-        so a wave of joins cannot keep the server busy re-rendering the roster."""
+        so a wave of joins cannot keep the server busy re-rendering the roster.
+        Group panels wait until the change's stage has gone out: rendered at
+        the same time, on the same core, they made the stage reach the last
+        of 2,000 phones hundreds of milliseconds later."""
         try:
+            if key[0].startswith("group:") and not room.stages_sent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(room.stages_sent.wait(), STAGE_FIRST_SECONDS)
             while key in room.dirty:
                 await asyncio.sleep(
                     max(COALESCE_SECONDS, SLOW_RENDER_PAUSE * room.cost.get(key, 0))
@@ -223,6 +241,10 @@ class Hub:
                     conn.send(stamped)
         finally:
             room.flushing.discard(key)
+            if key in room.stages_due:
+                room.stages_due.discard(key)
+                if not room.stages_due:
+                    room.stages_sent.set()
             if (
                 not room.connections
                 and not room.flushing

@@ -1,6 +1,7 @@
 """The push path: SSE framing, the hub's fan-out, its bounded queues."""
 
 import asyncio
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -155,6 +156,46 @@ class TestHub:
 
         asyncio.run(scenario())
         assert sorted(renders) == [("stage", "en"), ("stage", "fr")]
+
+    def test_group_panels_render_once_the_stage_has_gone_out(self, fresh_hub, monkeypatch):
+        session = live_session()
+        person = join(session, "Ana")
+        moments = []
+        real_render, real_groups = render.render_part, render.render_groups
+
+        def slow_stage(session_id, part, language):
+            if part == bus.STAGE and moments:
+                time.sleep(0.3)  # a stage slow to render: groups must not start meanwhile
+            return real_render(session_id, part, language)
+
+        def groups(session_id, group_ids, language):
+            moments.append(("groups rendered", time.monotonic()))
+            return real_groups(session_id, group_ids, language)
+
+        monkeypatch.setattr(hub_module, "render_part", slow_stage)
+        monkeypatch.setattr(hub_module, "render_groups", groups)
+
+        async def scenario():
+            conn = Connection(
+                session.pk,
+                [bus.STAGE, bus.group_part(person.group_id)],
+                language="en",
+                participant_id=person.pk,
+            )
+            stream = fresh_hub.stream(conn)
+            await next_event(stream, "stage")
+            await next_event(stream, "group")
+            moments.clear()
+            moments.append(("clicked", time.monotonic()))
+            await in_thread(services.session_next_step, session=session)
+            await next_event(stream, "stage")
+            moments.append(("stage received", time.monotonic()))
+            await next_event(stream, "group")
+            await stream.aclose()
+
+        asyncio.run(scenario())
+        order = [name for name, _at in sorted(moments, key=lambda moment: moment[1])]
+        assert order == ["clicked", "stage received", "groups rendered"]
 
     def test_a_removed_participant_is_told_on_their_own_channel(self, fresh_hub):
         session = live_session()
