@@ -28,6 +28,10 @@ class NotYours(SessionError):
     """A participant asked to change a letter that is not theirs."""
 
 
+class NotInRoom(SessionError):
+    """The participant has left the room, is not let in yet, or is in another room."""
+
+
 class Closed(SessionError):
     """The session has ended: its letters can be read, not changed."""
 
@@ -102,17 +106,23 @@ def parse_revision(raw):
 # -- Checks -------------------------------------------------------------------
 
 
-def _fresh_participant(participant):
-    """The participant as stored now, with their session; refuses the removed."""
-    participant = (
+def _fresh_participant(participant, *, in_room=None):
+    """The participant as stored now, with their session; refuses the removed
+    (and, given a room code, anyone not in that room)."""
+    found = (
         Participant.objects.select_related("session__case_version", "safety_choice")
         .defer("session__case_version__data")
-        .get(pk=participant.pk)
+        .filter(pk=participant.pk)
     )
+    if in_room is not None:
+        found = found.filter(session__room_code=in_room)
+    participant = found.first()
+    if participant is None:
+        raise NotInRoom(_("You are not in this session."))
     if participant.is_removed:
-        raise SessionError(_("You have left this session."))
+        raise NotInRoom(_("You have left this session."))
     if participant.waiting:
-        raise SessionError(_("Wait until the facilitator lets you in."))
+        raise NotInRoom(_("Wait until the facilitator lets you in."))
     return participant
 
 
@@ -190,11 +200,14 @@ def letter_save(
     signoff_name="",
     signoff_town="",
     letter_id=None,
+    in_room=None,
 ):
     """Save a draft as typed. The first save makes the letter; a save with an
     older revision than the one kept changes nothing. Returns the letter, or
-    None when a new letter is still empty."""
-    participant = _fresh_participant(participant)
+    None when a new letter is still empty. Given `in_room`, a participant
+    not in that room is refused with NotInRoom: the save view reads nobody
+    before (a phone saves every few seconds)."""
+    participant = _fresh_participant(participant, in_room=in_room)
     session = participant.session
     _require_open(session)
     if kind not in kinds_offered(session):

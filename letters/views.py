@@ -222,14 +222,21 @@ def _submitted(post):
 
 @require_POST
 def save(request, code):
-    """Save a draft (as typed, or with the Save button), or save and finish it."""
-    session, participant = _participant(request, code)
+    """Save a draft (as typed, or with the Save button), or save and finish it.
+
+    The hot path of the take-action step: the service finds the participant
+    in the room itself (NotInRoom is a 404, as for every participant view),
+    and the session is read here only for the answers that need it."""
+    pid = identity.participant_id(request)
+    if pid is None:
+        raise Http404
     post = request.POST
     finishing = post.get("action") == "finish"
     letter = None
     try:
         letter = services.letter_save(
-            participant=participant,
+            participant=Participant(pk=pid),
+            in_room=code,
             kind=post.get("kind", ""),
             client_key=post.get("client_key", ""),
             revision=post.get("revision", ""),
@@ -242,17 +249,21 @@ def save(request, code):
         if finishing:
             if letter is None:
                 raise services.SessionError(_("Write something first."))
-            letter = services.letter_finish(participant=participant, letter_id=letter.pk)
+            letter = services.letter_finish(participant=Participant(pk=pid), letter_id=letter.pk)
+    except services.NotInRoom:
+        raise Http404 from None
     except services.SessionError as exc:
         status = _status_for(exc)
         if request.htmx and not finishing:
             return _status_line(request, letter=None, error=str(exc), status=status)
+        session, participant = _participant(request, code)
         return _panel_response(
             request, session, participant, status=status, submitted=_submitted(post), error=str(exc)
         )
     if request.htmx and not finishing:
         return _status_line(request, letter=letter)
     if request.htmx:
+        session, participant = _participant(request, code)
         response = _panel_response(request, session, participant, open_id=letter.pk)
         response["X-W4R-Revision"] = str(letter.revision)
         return response

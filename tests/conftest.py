@@ -28,14 +28,17 @@ def _no_language_left_behind():
 
 
 @pytest.fixture(autouse=True)
-def _case_contents_as_stored():
+def _nothing_kept_from_the_test_before():
     # The app keeps each case version's content for the process's life (a
-    # loaded version never changes); tests change one in place and roll it
-    # back, so none may see what the test before it kept.
+    # loaded version never changes), and a poll's renders for two seconds;
+    # tests change a version in place and roll it back, and the next test's
+    # session may get the same id: none may see what the test before it kept.
     yield
+    from activities.live.render import forget_recent_renders
     from activities.models import forget_case_contents
 
     forget_case_contents()
+    forget_recent_renders()
 
 
 @pytest.fixture(autouse=True)

@@ -154,8 +154,8 @@ class Versions:
         )
 
     def member(self, code, participant_id):
-        """(session id, group id) of a participant who may follow the room as
-        it is now, as far as this process can be sure; else None."""
+        """(session id, group id, version) of a participant who may follow
+        the room as it is now, as far as this process can be sure; else None."""
         reading = self._rooms.get(code)
         if (
             reading is None
@@ -165,7 +165,7 @@ class Versions:
             or participant_id not in reading.members
         ):
             return None
-        return reading.session_id, reading.members[participant_id]
+        return reading.session_id, reading.members[participant_id], reading.version
 
     def clear(self):
         with self._lock:
@@ -326,6 +326,63 @@ def unchanged_poll(scope):
     return unchanged_headers(request) if request is not None else None
 
 
+_answering = {}  # (session id, version, parts, language) -> Future of a changed poll's body
+
+
+async def changed_poll(scope, request):
+    """(status, headers, body) for a member's poll that missed a change, from
+    the room as last read, or None for Django. Phones asking at the same
+    moment share one answer, its renders shared for a while longer
+    (render.recent_render); without this every phone's first poll after a
+    change went through Django's stack."""
+    code, participant_id, shown, secure = request
+    found = versions.member(code, participant_id)
+    if found is None or shown >= found[2]:
+        return None  # (a phone ahead of the reading: Django reads the room)
+    from w4r.middleware import security_headers
+
+    headers = security_headers(secure=secure)
+    if headers is None:
+        return None
+    session_id, group_id, version = found
+    language = _reader_language(scope["headers"])
+    parts = tuple(bus.participant_parts(participant_id, group_id))
+    key = (session_id, version, parts, language)
+    future = _answering.get(key)
+    if future is None:
+        from asgiref.sync import sync_to_async
+
+        from .render import poll_answer
+
+        future = asyncio.ensure_future(
+            sync_to_async(_answer_in_worker, thread_sensitive=False)(
+                poll_answer, session_id, version, parts, language
+            )
+        )
+        _answering[key] = future
+        future.add_done_callback(lambda _done: _answering.pop(key, None))
+    try:
+        body = (await asyncio.shield(future)).encode()
+    except Exception:
+        return None  # the database is slow or away: Django answers
+    return [
+        *headers,
+        (b"content-length", str(len(body)).encode()),
+        (b"x-w4r-version", str(version).encode()),
+        (b"vary", b"Accept-Language"),
+        (b"content-language", language.encode("latin-1")),
+    ], body
+
+
+def _answer_in_worker(answer, *args):
+    from django.db import close_old_connections
+
+    try:
+        return answer(*args)
+    finally:
+        close_old_connections()  # a worker thread: give the connection back
+
+
 def stream_request(scope):
     """(room code, participant id, secure) of a participant's event stream
     that could be opened here, or None for Django."""
@@ -358,7 +415,7 @@ def stream_response(scope, request):
         return None
     from .hub import Connection
 
-    session_id, group_id = found
+    session_id, group_id, _version = found
     language = _reader_language(scope["headers"])
     conn = Connection(
         session_id,
@@ -417,6 +474,12 @@ def with_fast_paths(django_application):
                 if headers is not None:
                     await send({"type": "http.response.start", "status": 204, "headers": headers})
                     await send({"type": "http.response.body", "body": b""})
+                    return
+                answer = await changed_poll(scope, request)
+                if answer is not None:
+                    headers, body = answer
+                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
                     return
             request = stream_request(scope)
             if request is not None:

@@ -1,12 +1,8 @@
 """The live stream (SSE) and its polling fallback, for all three screens."""
 
-import threading
-import time
-
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
@@ -14,7 +10,7 @@ from ..identity import current_participant
 from ..live import bus
 from ..live.fastpath import versions
 from ..live.hub import Connection, hub
-from ..live.render import render_part
+from ..live.render import poll_answer
 from ..models import Participant, Session
 from ..roomcode import is_room_code
 
@@ -87,28 +83,6 @@ async def events(request, code, screen):
     return _stream_response(hub.stream(conn))
 
 
-_RECENT_SECONDS = 2.0
-_recent = {}  # (session id, room code, version, part, language) -> (time, render)
-_recent_lock = threading.Lock()
-
-
-def _recent_render(session, part, language):
-    """render_part, shared for a moment by the phones that poll after the
-    same change (2,000 phones find it within seconds of one another). Kept
-    briefly only: a render also holds the time left on the step's timer."""
-    key = (session.pk, session.room_code, session.version, part, language)
-    now = time.monotonic()
-    found = _recent.get(key)
-    if found is not None and now - found[0] < _RECENT_SECONDS:
-        return found[1]
-    rendered = render_part(session.pk, part, language)
-    with _recent_lock:
-        for old in [k for k, (at, _r) in _recent.items() if now - at >= _RECENT_SECONDS]:
-            del _recent[old]
-        _recent[key] = (now, rendered)
-    return rendered
-
-
 @require_GET
 def poll(request, code, screen):
     """For a page whose stream went silent: 204 when nothing changed since
@@ -131,14 +105,8 @@ def poll(request, code, screen):
         seen = -1
     if seen == session.version:
         return HttpResponse(status=204)
-    chunks = []
-    for part in parts:
-        rendered = _recent_render(session, part, _language(session, screen))
-        if rendered is not None:
-            name, html, _version = rendered
-            chunks.append(
-                render_to_string("activities/_oob.html", {"target": f"live-{name}", "html": html})
-            )
-    response = HttpResponse("".join(chunks))
+    response = HttpResponse(
+        poll_answer(session.pk, session.version, parts, _language(session, screen))
+    )
     response["X-W4R-Version"] = str(session.version)
     return response

@@ -262,7 +262,7 @@ class TestEverythingElseGoesToDjango:
 
 class TestChangedPolls:
     def test_phones_polling_after_the_same_change_share_one_render(self, monkeypatch):
-        from activities.views import stream
+        from activities.live import render
 
         session = live_session()
         phones = []
@@ -272,17 +272,68 @@ class TestChangedPolls:
             phones.append(phone)
         session.refresh_from_db()
         renders = []
-        real = stream.render_part
+        real = render.render_part
 
         def counting(session_id, part, language):
             renders.append(part)
             return real(session_id, part, language)
 
-        monkeypatch.setattr(stream, "render_part", counting)
+        monkeypatch.setattr(render, "render_part", counting)
         url = reverse("room_poll", args=[session.room_code])
         answers = [phone.get(url, {"v": 0}).content for phone in phones]
         assert len(set(answers)) == 1  # one group of four: the same screen
         assert renders.count("stage") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+class TestChangedPollsAnsweredHere:
+    def joined(self):
+        session = live_session()
+        phone = Client(HTTP_ACCEPT_LANGUAGE="fr")
+        phone.post(reverse("join_room", args=[session.room_code]), {"nickname": "Ana"})
+        session.refresh_from_db()
+        return session, phone, phone.cookies[settings.PARTICIPANT_COOKIE].value
+
+    def through_the_application(self, request_scope):
+        called, sent = [], []
+
+        async def django(scope, receive, send):
+            called.append(scope["path"])
+
+        async def send(message):
+            sent.append(message)
+
+        async_to_sync(with_fast_paths(django))(request_scope, None, send)
+        return called, sent
+
+    def test_a_phone_that_missed_a_change_gets_djangos_answer_without_django(self):
+        session, phone, cookie = self.joined()
+        missed = session.version
+        services.session_next_step(session=session)
+        session.refresh_from_db()
+        url = reverse("room_poll", args=[session.room_code])
+        djangos = phone.get(url, {"v": missed})
+        assert djangos.status_code == 200 and djangos["X-W4R-Version"] == str(session.version)
+
+        extra = [(b"accept-language", b"fr")]
+        called, sent = self.through_the_application(
+            scope(session.room_code, missed, cookie, extra=extra)
+        )
+        assert called == []
+        assert sent[0]["status"] == 200
+        assert sent[1]["body"] == djangos.content
+        assert sent[1]["body"].decode().count('hx-swap-oob="innerHTML"') == 2  # stage, group
+        ours = {name.decode(): value.decode() for name, value in sent[0]["headers"]}
+        assert ours == {name.lower(): value for name, value in djangos.headers.items()}
+
+    def test_a_phone_ahead_of_what_was_read_goes_to_django(self):
+        session, phone, cookie = self.joined()
+        url = reverse("room_poll", args=[session.room_code])
+        assert phone.get(url, {"v": session.version}).status_code == 204  # read
+        called, _sent = self.through_the_application(
+            scope(session.room_code, session.version + 1, cookie)
+        )
+        assert called == [url]
 
 
 @pytest.mark.django_db(transaction=True)

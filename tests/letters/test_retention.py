@@ -77,7 +77,7 @@ def test_a_save_after_the_deletion_is_refused():
     ana = writer(session, "Ana")
     letter = write(ana, "A letter")
     retention.session_delete_data(session=session)
-    with pytest.raises(Participant.DoesNotExist):  # the participant is gone too
+    with pytest.raises(services.NotInRoom):  # the participant is gone too
         services.letter_save(
             participant=ana,
             kind="authority",
