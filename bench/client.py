@@ -333,10 +333,26 @@ _LOAD_TRIGGER = re.compile(r"<[^>]*\bhx-trigger=\"[^\"]*\bload\b[^>]*>", re.I)
 _HX_GET = re.compile(r"\bhx-get=\"([^\"]+)\"", re.I)
 
 
-def fetched_on_load(html):
-    """The URLs a pushed fragment makes htmx fetch at once (hx-trigger=load)."""
+_ID = re.compile(r"(?<![\w-])id=\"([^\"]+)\"")
+_PRESERVE = re.compile(r"\bhx-preserve\b", re.I)
+
+
+def element_ids(html):
+    """The ids of the elements in a page or fragment."""
+    return set(_ID.findall(html))
+
+
+def fetched_on_load(html, present_ids=frozenset()):
+    """The URLs a fragment swapped into the page makes htmx fetch at once
+    (hx-trigger=load). An hx-preserve element whose id the page already
+    holds fetches nothing: htmx puts the element it had back in its place
+    (a note being typed, a letter's editor), so its trigger never fires."""
     urls = []
     for tag in _LOAD_TRIGGER.findall(html):
+        if _PRESERVE.search(tag):
+            kept = _ID.search(tag)
+            if kept and kept.group(1) in present_ids:
+                continue
         match = _HX_GET.search(tag)
         if match:
             urls.append(match.group(1).replace("&amp;", "&"))

@@ -96,7 +96,10 @@ async def measure(server, count, phones_count):
     url = _PAIR.search(page).group(1)
     experiences = sorted(set(re.findall(_HIDDEN.format("experience"), page)))
     rights = sorted(set(re.findall(r'name="pair" value="([^"]+)"', page)))
-    same_group = [p for p in phones if _PAIR.search((await p.browser.get(f"/r/{code}")).text).group(1) == url]
+    same_group = []
+    for phone in phones:
+        if _PAIR.search((await phone.browser.get(f"/r/{code}")).text).group(1) == url:
+            same_group.append(phone)
 
     async def tap(phone, index):
         experience = experiences[index % len(experiences)]

@@ -6,7 +6,7 @@ import re
 import time
 from collections import Counter
 
-from .client import Browser, EventStream, fetched_on_load, subresources
+from .client import Browser, EventStream, element_ids, fetched_on_load, subresources
 
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _CSRF_HEADER = re.compile(r'X-CSRFToken&quot;: &quot;([^&]+)&quot;|X-CSRFToken": "([^"]+)"')
@@ -41,6 +41,9 @@ class Phone:
         self.csrf = None
         self.join_form_html = None
         self._fetching = set()  # requests a push made htmx send, still running
+        # part -> ids of the elements it shows now ("page": the room page as
+        # loaded, until the stream's first stage replaces its content).
+        self.shown_ids = {}
 
     # -- joining ---------------------------------------------------------
 
@@ -77,8 +80,11 @@ class Phone:
         match = _CSRF_HEADER.search(html)
         if match:
             self.csrf = match.group(1) or match.group(2)
+        self.shown_ids = {"page": element_ids(html)}
         if assets:
             await self.browser.fetch_subresources(html)
+        for url in fetched_on_load(html):  # the page's own hx-trigger="load"
+            await self.browser.get(url)
         return response
 
     async def join(self, *, assets=True):
@@ -108,8 +114,13 @@ class Phone:
         if event.name in ("stage", "group"):
             self.push_bytes += event.size
             # What htmx would fetch because of the swap: hx-trigger="load"
-            # fragments and images not in the cache yet.
-            urls = fetched_on_load(event.data) + subresources(event.data)
+            # fragments (not those it keeps, hx-preserve) and images not in
+            # the cache yet.
+            shown = set().union(*self.shown_ids.values())
+            urls = fetched_on_load(event.data, shown) + subresources(event.data)
+            if event.name == "stage":
+                self.shown_ids.pop("page", None)
+            self.shown_ids[event.name] = element_ids(event.data)
             if urls:
                 task = asyncio.ensure_future(self._fetch_after_push(urls))
                 self._fetching.add(task)

@@ -399,7 +399,11 @@ def tally_refresh(*, session):
     session's content has been deleted nothing calls it again, so the counts
     stay as they were.
     """
-    session = Session.objects.select_related("case_version__case").get(pk=session.pk)
+    session = (
+        Session.objects.select_related("case_version__case")
+        .defer("case_version__data")
+        .get(pk=session.pk)
+    )
     case = session.case_version.case
     defaults = {
         **counts(session),

@@ -7,6 +7,7 @@ from bench.client import (
     Browser,
     ChunkedDecoder,
     StampedReader,
+    element_ids,
     fetched_on_load,
     parse_events,
     subresources,
@@ -85,6 +86,18 @@ class TestWhatAPageFetches:
     def test_htmx_load_triggers_are_requests_after_a_push(self):
         html = '<div hx-get="/r/ABC/draft?x=1&amp;y=2" hx-trigger="load"></div><a hx-get="/no">'
         assert fetched_on_load(html) == ["/r/ABC/draft?x=1&y=2"]
+
+    def test_an_element_htmx_preserves_fetches_nothing_while_the_page_holds_it(self):
+        # The take-action stage pushed again (a timer added): the editor stays.
+        html = (
+            '<div id="action-panel" hx-get="/r/A/action" hx-trigger="load" hx-preserve></div>'
+            '<div id="other" hx-get="/r/A/other" hx-trigger="load"></div>'
+        )
+        shown = element_ids('<main><div id="action-panel" data-id="x">typing</div></main>')
+        assert shown == {"action-panel"}
+        assert fetched_on_load(html, shown) == ["/r/A/other"]
+        # Arriving on the step, nothing to keep: both load.
+        assert fetched_on_load(html, {"something-else"}) == ["/r/A/action", "/r/A/other"]
 
 
 class TestCookies:
