@@ -22,7 +22,15 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from . import presence
-from .bus import CHANNEL, GROUPS, PARTICIPANTS_RECONNECT, STAGE
+from .bus import (
+    CHANNEL,
+    CONTROL_ROSTER,
+    CONTROL_STEP,
+    GROUPS,
+    PARTICIPANTS_RECONNECT,
+    PROJECTOR,
+    STAGE,
+)
 from .fastpath import versions
 from .render import render_groups, render_part
 
@@ -37,6 +45,12 @@ COALESCE_SECONDS = 0.01
 SLOW_RENDER_PAUSE = 4
 # Longest a group panel waits for the stage of the same change to go out.
 STAGE_FIRST_SECONDS = 2
+# The screens the room watches refresh at most this often while changes
+# keep coming (a hall pairing cards: a tap a few milliseconds apart, each
+# changing the progress they show); the first change after a quiet moment,
+# a facilitator's click, goes out at once. Phones' own parts are not held.
+WATCHED_PARTS = (PROJECTOR, CONTROL_STEP, CONTROL_ROSTER)
+WATCHED_REFRESH_SECONDS = 0.5
 _CLOSE = object()
 
 
@@ -108,6 +122,7 @@ class Room:
         self.dirty = set()
         self.flushing = set()  # keys whose flush task is running
         self.cost = {}  # (part, language) -> seconds its last render took
+        self.rendered_at = {}  # (part, language) -> loop time its last render ended
         # Stage renders of the current change not sent yet, and the event
         # group panels wait on meanwhile (see Hub._flush).
         self.stages_due = set()
@@ -210,7 +225,8 @@ class Hub:
         keeps changing. Each part has its own task, so the stage never waits
         behind the roster of a full hall. A burst of changes settles first;
         a part slow to render waits SLOW_RENDER_PAUSE times its last render,
-        so a wave of joins cannot keep the server busy re-rendering the roster.
+        so a wave of joins cannot keep the server busy re-rendering the roster,
+        and the watched screens wait WATCHED_REFRESH_SECONDS.
         Group panels wait until the change's stage has gone out: rendered at
         the same time, on the same core, they made the stage reach the last
         of 2,000 phones hundreds of milliseconds later."""
@@ -219,11 +235,10 @@ class Hub:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(room.stages_sent.wait(), STAGE_FIRST_SECONDS)
             while key in room.dirty:
-                await asyncio.sleep(
-                    max(COALESCE_SECONDS, SLOW_RENDER_PAUSE * room.cost.get(key, 0))
-                )
+                await asyncio.sleep(self._pause(room, key))
                 room.dirty.discard(key)
                 payload = await self._render(room, key)
+                room.rendered_at[key] = asyncio.get_running_loop().time()
                 if key[0].startswith("participant:"):
                     # This phone's group or its right to be here changed: tell
                     # it when it was removed, then end its stream so that it
@@ -251,6 +266,18 @@ class Hub:
                 and self.rooms.get(room.session_id) is room
             ):
                 self.rooms.pop(room.session_id, None)
+
+    @staticmethod
+    def _pause(room, key):
+        """How long a due part waits before rendering: a burst settles, and
+        since its last render a slow part leaves SLOW_RENDER_PAUSE times that
+        render's cost free, a watched screen WATCHED_REFRESH_SECONDS."""
+        rest = SLOW_RENDER_PAUSE * room.cost.get(key, 0)
+        if key[0] in WATCHED_PARTS:
+            rest = max(rest, WATCHED_REFRESH_SECONDS)
+        last = room.rendered_at.get(key)
+        since = asyncio.get_running_loop().time() - last if last is not None else rest
+        return max(COALESCE_SECONDS, rest - since)
 
     async def _render(self, room, key):
         future = room.inflight.get(key)

@@ -197,6 +197,46 @@ class TestHub:
         order = [name for name, _at in sorted(moments, key=lambda moment: moment[1])]
         assert order == ["clicked", "stage received", "groups rendered"]
 
+    def test_watched_screens_refresh_at_most_twice_a_second_under_a_burst(
+        self, fresh_hub, monkeypatch
+    ):
+        session = live_session()
+        person = join(session, "Ana")
+        renders = []
+        real_render = render.render_part
+
+        def counting(session_id, part, language):
+            renders.append((part, time.monotonic()))
+            return real_render(session_id, part, language)
+
+        monkeypatch.setattr(hub_module, "render_part", counting)
+
+        async def scenario():
+            control = fresh_hub.stream(Connection(session.pk, [bus.CONTROL_STEP], language="en"))
+            phone = fresh_hub.stream(
+                Connection(session.pk, [bus.STAGE], language="en", participant_id=person.pk)
+            )
+            await next_event(control, "control-step")
+            await next_event(phone, "stage")
+            await asyncio.sleep(0.6)  # a quiet moment
+            renders.clear()
+            started = time.monotonic()
+            for _ in range(20):  # a tap every 50 ms for a second
+                fresh_hub.deliver({"s": session.pk, "parts": [bus.CONTROL_STEP, bus.STAGE]})
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.6)
+            await control.aclose()
+            await phone.aclose()
+            return started
+
+        started = asyncio.run(scenario())
+        control = [at - started for part, at in renders if part == bus.CONTROL_STEP]
+        stage = [at for part, at in renders if part == bus.STAGE]
+        assert control[0] < 0.2  # the first change after a quiet moment: at once
+        assert 2 <= len(control) <= 4  # then twice a second, over 1.5 s
+        assert all(b - a >= 0.45 for a, b in zip(control, control[1:], strict=False))
+        assert len(stage) >= 10  # a phone's part is not held back
+
     def test_a_removed_participant_is_told_on_their_own_channel(self, fresh_hub):
         session = live_session()
         person = join(session, "Ana")
