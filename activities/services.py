@@ -68,7 +68,14 @@ def nickname_key(nickname):
 
 
 def _locked(session):
-    return Session.objects.select_for_update().get(pk=session.pk)
+    # With its case version, whose content is kept per process: the pack's
+    # JSON itself is left unread (CaseVersion.content).
+    return (
+        Session.objects.select_for_update()
+        .select_related("case_version")
+        .defer("case_version__data")
+        .get(pk=session.pk)
+    )
 
 
 def _bump(session):
