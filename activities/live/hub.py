@@ -43,7 +43,7 @@ COALESCE_SECONDS = 0.01
 # before it renders again: the roster of a hall of 2,000 (half a second to
 # render) then takes at most a fifth of a core while people join.
 SLOW_RENDER_PAUSE = 4
-# Longest a group panel waits for the stage of the same change to go out.
+# Longest another part waits for the stage of the same change to go out.
 STAGE_FIRST_SECONDS = 2
 # The screens the room watches refresh at most this often while changes
 # keep coming (a hall pairing cards: a tap a few milliseconds apart, each
@@ -227,13 +227,13 @@ class Hub:
         a part slow to render waits SLOW_RENDER_PAUSE times its last render,
         so a wave of joins cannot keep the server busy re-rendering the roster,
         and the watched screens wait WATCHED_REFRESH_SECONDS.
-        Group panels wait until the change's stage has gone out: rendered at
-        the same time, on the same core, they made the stage reach the last
-        of 2,000 phones hundreds of milliseconds later."""
+        Every part but a phone's own waits until the change's stage has gone
+        out: the group panels, the control view (its roster) and the
+        projector rendered at the same time, on the same core, made the stage
+        reach the last of 2,000 phones hundreds of milliseconds later."""
         try:
-            if key[0].startswith("group:") and not room.stages_sent.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(room.stages_sent.wait(), STAGE_FIRST_SECONDS)
+            if key[0] != STAGE and not key[0].startswith("participant:"):
+                await self._after_the_stage(room)
             while key in room.dirty:
                 await asyncio.sleep(self._pause(room, key))
                 room.dirty.discard(key)
@@ -266,6 +266,12 @@ class Hub:
                 and self.rooms.get(room.session_id) is room
             ):
                 self.rooms.pop(room.session_id, None)
+
+    @staticmethod
+    async def _after_the_stage(room):
+        if not room.stages_sent.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(room.stages_sent.wait(), STAGE_FIRST_SECONDS)
 
     @staticmethod
     def _pause(room, key):
