@@ -46,9 +46,11 @@ SLOW_RENDER_PAUSE = 4
 # Longest another part waits for the stage of the same change to go out.
 STAGE_FIRST_SECONDS = 2
 # The screens the room watches refresh at most this often while changes
-# keep coming (a hall pairing cards: a tap a few milliseconds apart, each
-# changing the progress they show); the first change after a quiet moment,
-# a facilitator's click, goes out at once. Phones' own parts are not held.
+# keep coming from the phones (a hall pairing cards: a tap a few
+# milliseconds apart, each changing the progress they show). A change the
+# whole room sees (one that touches the phones' stage or every group: a step,
+# a lock, a regroup), and the first change after a quiet moment, go out at
+# once: the facilitator's own click must show on the control view at once.
 WATCHED_PARTS = (PROJECTOR, CONTROL_STEP, CONTROL_ROSTER)
 WATCHED_REFRESH_SECONDS = 0.5
 _CLOSE = object()
@@ -123,6 +125,7 @@ class Room:
         self.flushing = set()  # keys whose flush task is running
         self.cost = {}  # (part, language) -> seconds its last render took
         self.rendered_at = {}  # (part, language) -> loop time its last render ended
+        self.urgent = set()  # watched keys due for a change the whole room sees
         # Stage renders of the current change not sent yet, and the event
         # group panels wait on meanwhile (see Hub._flush).
         self.stages_due = set()
@@ -210,10 +213,13 @@ class Hub:
                     conn.finish()
         # Flush tasks start in render order, so a removed phone hears it first
         # and the phones' stage is the first render the worker threads pick up.
+        whole_room = STAGE in parts or groups
         for key in keys:
             if key[0] == STAGE:
                 room.stages_due.add(key)
                 room.stages_sent.clear()
+            elif whole_room and key[0] in WATCHED_PARTS:
+                room.urgent.add(key)
         for key in sorted(keys, key=_render_order):
             room.dirty.add(key)
             if key not in room.flushing:
@@ -235,8 +241,13 @@ class Hub:
             if key[0] != STAGE and not key[0].startswith("participant:"):
                 await self._after_the_stage(room)
             while key in room.dirty:
-                await asyncio.sleep(self._pause(room, key))
+                await asyncio.sleep(COALESCE_SECONDS)
+                while (wait := self._pause(room, key)) > 0:
+                    # Looked at again and again: a change the whole room
+                    # sees may come meanwhile, and it is not held.
+                    await asyncio.sleep(min(wait, 0.05))
                 room.dirty.discard(key)
+                room.urgent.discard(key)
                 payload = await self._render(room, key)
                 room.rendered_at[key] = asyncio.get_running_loop().time()
                 if key[0].startswith("participant:"):
@@ -275,15 +286,16 @@ class Hub:
 
     @staticmethod
     def _pause(room, key):
-        """How long a due part waits before rendering: a burst settles, and
-        since its last render a slow part leaves SLOW_RENDER_PAUSE times that
-        render's cost free, a watched screen WATCHED_REFRESH_SECONDS."""
+        """How much longer a due part waits before rendering: since its last
+        render a slow part leaves SLOW_RENDER_PAUSE times that render's cost
+        free, a watched screen WATCHED_REFRESH_SECONDS (not for a change the
+        whole room sees)."""
         rest = SLOW_RENDER_PAUSE * room.cost.get(key, 0)
-        if key[0] in WATCHED_PARTS:
+        if key[0] in WATCHED_PARTS and key not in room.urgent:
             rest = max(rest, WATCHED_REFRESH_SECONDS)
         last = room.rendered_at.get(key)
         since = asyncio.get_running_loop().time() - last if last is not None else rest
-        return max(COALESCE_SECONDS, rest - since)
+        return rest - since
 
     async def _render(self, room, key):
         future = room.inflight.get(key)
