@@ -265,11 +265,16 @@ def production_env(tmp_path_factory):
 
 
 class TestProductionSettings:
-    def test_check_deploy_is_clean(self, production_env):
+    @pytest.mark.parametrize("redis", [False, True], ids=["embedded", "with-redis"])
+    def test_check_deploy_is_clean(self, production_env, redis):
+        # The checks do not connect: no Redis server is needed for them.
+        env = dict(production_env)
+        if redis:
+            env["REDIS_URL"] = "redis://127.0.0.1:6399/0"
         result = subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
             cwd=ROOT,
-            env=production_env,
+            env=env,
             capture_output=True,
             text=True,
             timeout=120,
