@@ -271,7 +271,7 @@ async def _fresh_enough(code):
 
 
 def _participant_request(scope, path):
-    """(room code, participant id, secure, query) of a participant's GET to
+    """(room code, participant id, secure) of a participant's GET to
     `path` that could be answered here, or None for Django."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
         return None
