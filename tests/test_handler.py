@@ -123,21 +123,26 @@ def test_a_stream_gives_its_turn_back_once_its_response_starts(handler):
     assert body == b"data: first\n\ndata: last\n\n"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_requests_take_turns_on_threads_that_outlive_them(handler, settings):
-    settings.W4R_REQUEST_THREADS = 2
-    handler = ASGIHandlerWithSyncChain()
+def _who_answered(handler, times):
+    """The body of /whoami (its thread, its connection), for `times` requests in a row."""
 
     async def scenario():
         answers = []
-        for _ in range(6):
+        for _ in range(times):
             sent = []
             await _request(handler, "/whoami", sent)
             answers.append(sent[1]["body"].decode())
         return answers
 
+    return asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_take_turns_on_threads_that_outlive_them(handler, settings):
+    settings.W4R_REQUEST_THREADS = 2
+    handler = ASGIHandlerWithSyncChain()
     before = threading.active_count()
-    answers = asyncio.run(scenario())
+    answers = _who_answered(handler, 6)
     threads = {answer.split()[0] for answer in answers}
     # Six requests, no thread started for any of them but the lanes' own.
     assert threads <= {"w4r-lane-0_0", "w4r-lane-1_0"}, threads
@@ -153,14 +158,5 @@ def test_a_lane_keeps_its_database_connection_between_requests(handler, settings
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
     for conn in connections.all():
         conn.settings_dict["CONN_MAX_AGE"] = 600
-
-    async def scenario():
-        answers = []
-        for _ in range(3):
-            sent = []
-            await _request(handler, "/whoami", sent)
-            answers.append(sent[1]["body"].decode())
-        return answers
-
-    answers = asyncio.run(scenario())
+    answers = _who_answered(handler, 3)
     assert len(set(answers)) == 1, answers  # one lane, one connection, kept
