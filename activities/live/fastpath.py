@@ -326,7 +326,7 @@ def unchanged_poll(scope):
     return unchanged_headers(request) if request is not None else None
 
 
-_answering = {}  # (session id, version, parts, language) -> Future of a changed poll's body
+_answering = {}  # (session id, version, parts, language) -> Future of a group's changed poll
 
 
 async def changed_poll(scope, request):
@@ -346,7 +346,9 @@ async def changed_poll(scope, request):
         return None
     session_id, group_id, version = found
     language = _reader_language(scope["headers"])
-    parts = tuple(bus.participant_parts(participant_id, group_id))
+    # A member is neither removed nor waiting: their own channel has nothing
+    # to say, so the answer is the same for the whole group, shared by it.
+    parts = (bus.STAGE, bus.group_part(group_id)) if group_id else (bus.STAGE,)
     key = (session_id, version, parts, language)
     future = _answering.get(key)
     if future is None:

@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from activities import retention
 from activities import services as session_services
-from activities.models import Participant
 from letters import services
 from letters.models import Letter, SafetyChoice, Tally
 from tests.factories import action_session, join, write, writer
