@@ -43,19 +43,21 @@ test: install install-test-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-# Each run: the tests that need no browser on both cores (pytest-xdist), then
-# the browser tests one at a time (each drives several Chromium contexts and
-# a server; two at once on two cores would only trade speed for timeouts).
-PYTEST := $(PY) -m pytest -p no:cacheprovider
-UNIT_TESTS := $(PYTEST) -n 2 --ignore=tests/browser $(PYTEST_ARGS)
+# Each run: the tests that need no browser, then the browser tests, each set
+# on both cores (pytest-xdist; every worker has its own database and servers).
+# The PostgreSQL run leaves out the tests marked `database_free`, which start
+# their own SQLite app and would only repeat the first run.
+PYTEST := $(PY) -m pytest -p no:cacheprovider -n 2
+UNIT_TESTS := $(PYTEST) --ignore=tests/browser $(PYTEST_ARGS)
 BROWSER_TESTS := $(PYTEST) tests/browser $(PYTEST_ARGS)
+NOT_DATABASE_FREE := -m "not database_free"
 
 test-sqlite: install
 	$(UNIT_TESTS)
 	$(BROWSER_TESTS)
 
 test-postgres: install
-	.ci/with-postgres bash -c '$(UNIT_TESTS) && $(BROWSER_TESTS)'
+	.ci/with-postgres bash -c '$(UNIT_TESTS) $(NOT_DATABASE_FREE) && $(BROWSER_TESTS)'
 
 # The load benchmark (docs/performance.md): both configurations, each phone
 # count in BENCH_N; not part of `make test` (a 20-phone smoke run is).

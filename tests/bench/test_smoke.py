@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.database_free
 def test_twenty_phones_follow_a_session_through_every_phase(tmp_path):
     out = tmp_path / "bench.json"
     command = [
