@@ -15,6 +15,9 @@
   window.w4rLetters = true;
 
   var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (singular, plural, count) {
+    return count === 1 ? singular : plural;
+  };
   var interpolate = window.interpolate || function (format, values) {
     return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
   };
@@ -129,7 +132,8 @@
     var limit = count.querySelector("[data-limit]");
     var full = text.length >= max;
     limit.textContent = full
-      ? interpolate(gettext("You have reached the limit of %(max)s characters."), { max: number(max) }, true)
+      ? interpolate(ngettext("You have reached the limit of %(max)s character.",
+          "You have reached the limit of %(max)s characters.", max), { max: number(max) }, true)
       : "";
     count.classList.toggle("is-full", full);
   }

@@ -16,7 +16,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from .conftest import CASE_PACK, ROOT, click_control, create_session, display_code
+from .conftest import CASE_PACK, ROOT, click_control, create_session, display_code, join
 
 PHONE_320 = {"width": 320, "height": 640}
 
@@ -172,3 +172,39 @@ def test_four_screens_in_three_languages(people, server):
     expect_language(control, "en")
 
     assert projector_csp == [] and french_csp == []
+
+
+def set_projector_language(control, language):
+    control.get_by_label("Projector language").select_option(language)
+    with control.expect_response(lambda response: "/projector/language" in response.url):
+        control.locator(".projector-language").get_by_role("button").click()
+
+
+@pytest.mark.browser
+def test_the_udhr_fits_the_projector_in_every_language_with_every_right_counted(people, server):
+    """Nobody can scroll a projector: the thirty articles, each with its count
+    and bar, fit a 1920x1080 screen in every language, the longest title too."""
+    control = people.facilitator()
+    code = create_session(control, title="Hall", group_size=4)
+    projector = people.projector(control, code)
+    phone = join(people.phone(), code, "Ana")
+    click_control(control, "Start")
+    rights = phone.locator("#live-stage [id^='right-button-']")
+    expect(rights).to_have_count(30)
+    for index in range(30):
+        rights.nth(index).click()
+        expect(rights.nth(index)).to_have_attribute("aria-pressed", "true")
+    expect(projector.locator(".udhr-count")).to_have_count(30)
+
+    for language in ("es", "fr", "ar", "en"):
+        set_projector_language(control, language)
+        expect(projector.locator("html")).to_have_attribute("lang", language)
+        expect(projector.locator(".udhr-count")).to_have_count(30)
+        expect(projector.locator(".udhr-used.bar-10")).to_have_count(30)
+        size = projector.evaluate(
+            "() => ({height: document.documentElement.scrollHeight, width:"
+            " document.documentElement.scrollWidth, viewport: [innerWidth, innerHeight]})"
+        )
+        shot(projector, f"udhr-counted-{language}-1920")
+        assert size["viewport"] == [1920, 1080]
+        assert size["height"] <= 1080 and size["width"] <= 1920, (language, size)

@@ -100,6 +100,12 @@ def test_a_slow_phone_and_phones_without_scripts_join_follow_and_write(open_room
     broken.route("**/static/**/*.js", lambda route: route.abort())
     join(broken, code, "Ben")
     expect(control.locator("#live-control-roster .counts")).to_contain_text("3 people joined")
+    # In the lobby only a phone whose scripts run is told it follows by itself.
+    follows = "This screen follows the session by itself."
+    expect(slow.get_by_text(follows)).to_be_visible()
+    for phone in (no_js, broken):
+        expect(phone.locator(".lobby")).to_contain_text("Wait for the facilitator to start.")
+        expect(phone.get_by_text(follows)).to_be_hidden()
 
     # Step 2: the slow phone follows; the others follow by reloading. The
     # phone without JavaScript adds an idea with a plain post.
