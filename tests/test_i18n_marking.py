@@ -358,6 +358,13 @@ MESSAGE_CALLS = {
     "LetterError": 0,
     "PermissionDenied": 0,
     "Http404": 0,
+    # A case pack's problems, which the admin's upload form and `loadcase`
+    # show: PackError(place, message) (the place is a path in the pack, not
+    # text), ImageRejected(message), and PackReadError given a message
+    # instead of its list of PackErrors.
+    "PackError": 1,
+    "ImageRejected": 0,
+    "PackReadError": 0,
 }
 MESSAGE_KEYWORDS = {"message"}
 # Keyword arguments that label something on a page or in the admin.
@@ -554,6 +561,35 @@ def test_python_checker_reads_every_module_of_the_apps():
     names = {path.relative_to(ROOT).as_posix() for path in python_paths()}
     assert {"activities/services.py", "letters/models.py", "w4r/views.py"} <= names
     assert not any("/migrations/" in name for name in names)
+
+
+PLANTED_CASE_PACK = """
+def check(place, path, key, problem):
+    yield PackError(place, "is required")
+    yield PackError(place, _("is required"))
+    yield PackError("case.slug", f"{key!r} is used twice")
+    yield PackError(place, message="no such file in the pack")
+    yield PackError(f"{place}.key", _("%(key)s is used twice") % {"key": key})
+    yield PackError(place, _("%(path)s %(problem)s") % {"path": path, "problem": problem})
+    raise ImageRejected("is a damaged image")
+    raise ImageRejected(_("is a damaged image"))
+    raise PackReadError("leaves the pack")
+    raise PackReadError([PackError(path, "leaves the pack")])
+    raise PackReadError([PackError(path, _("leaves the pack"))])
+"""
+
+
+def test_python_checker_reports_case_pack_problems_given_as_literals():
+    """The message of a PackError, an ImageRejected or a PackReadError; never
+    the place, which is a path in the pack ("case.slug")."""
+    assert python_texts(PLANTED_CASE_PACK) == [
+        (3, "is required"),
+        (5, "{…} is used twice"),
+        (6, "no such file in the pack"),
+        (9, "is a damaged image"),
+        (11, "leaves the pack"),
+        (12, "leaves the pack"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 4000
@@ -17,7 +18,8 @@ ALLOWED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
 class ImageRejected(ValueError):
-    pass
+    """Why an image is refused: a phrase about the file, in the active language
+    ("is a damaged image"), that the caller puts after the file's path."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,18 @@ def clean_image(raw, *, max_side=MAX_SIDE):
                 image_format = probe.format
                 width, height = probe.size
                 if image_format not in ALLOWED_FORMATS:
-                    raise ImageRejected(f"is a {image_format} image; use PNG, JPEG, GIF or WebP")
+                    raise ImageRejected(
+                        # Translators: said of an image file of a case pack;
+                        # %(format)s is the file's format as Pillow names it (BMP, TIFF…).
+                        _("is a %(format)s image; use PNG, JPEG, GIF or WebP")
+                        % {"format": image_format}
+                    )
                 if width > max_side or height > max_side:
                     raise ImageRejected(
-                        f"is {width}×{height} pixels; at most {max_side}×{max_side} are allowed"
+                        # Translators: said of an image file of a case pack, e.g.
+                        # "is 5000×300 pixels; at most 4000×4000 are allowed".
+                        _("is %(width)d×%(height)d pixels; at most %(max)d×%(max)d are allowed")
+                        % {"width": width, "height": height, "max": max_side}
                     )
                 probe.verify()
             with Image.open(io.BytesIO(raw)) as original:
@@ -63,7 +73,9 @@ def clean_image(raw, *, max_side=MAX_SIDE):
     except ImageRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("is not an image (PNG, JPEG, GIF or WebP)") from None
+        # Translators: said of a file a case pack names as an image.
+        raise ImageRejected(_("is not an image (PNG, JPEG, GIF or WebP)")) from None
     except (OSError, SyntaxError, ValueError):
-        raise ImageRejected("is a damaged image") from None
+        # Translators: said of an image file of a case pack.
+        raise ImageRejected(_("is a damaged image")) from None
     return CleanImage(buffer.getvalue(), extension, width, height)

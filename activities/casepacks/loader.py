@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from ..models import Case, CaseImage, CaseVersion
 from .errors import CasePackInvalid, PackError
@@ -130,9 +131,14 @@ def save_edited_content(case, data, *, user):
         if path in known:
             reuse[path] = known[path]
         else:
-            errors.append(PackError(place, f"{path!r} is not an image of this case; load a pack"))
+            # Translators: %(path)s is an image file's path, in quotes, that the
+            # edited content names; new images come only with a case pack.
+            message = _("%(path)s is not an image of this case; load a pack") % {"path": repr(path)}
+            errors.append(PackError(place, message))
     if not errors and data["case"]["slug"] != case.slug:
-        errors.append(PackError("case.slug", "cannot be changed here; load a pack instead"))
+        # Translators: said of the case's slug (its identifier) in the admin's content editor.
+        message = _("cannot be changed here; load a pack instead")
+        errors.append(PackError("case.slug", message))
     if errors:
         raise CasePackInvalid(errors)
     return _store(data, {}, source="admin edit", user=user, reuse_images=reuse)

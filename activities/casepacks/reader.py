@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .errors import PackError
 
@@ -51,9 +53,33 @@ class RawPack:
 
 
 class PackReadError(Exception):
+    """The PackErrors that stop a pack from being read, their messages in the
+    active language (each said of the file or path at its place)."""
+
     def __init__(self, errors):
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
+
+
+def _leaves_the_pack():
+    # Translators: said of a path or file of a case pack that points outside
+    # the pack (a "../", an absolute path, a link to elsewhere).
+    return _("leaves the pack")
+
+
+def _no_such_file():
+    # Translators: said of a path a case pack names, e.g. "images/portrait.png".
+    return _("no such file in the pack")
+
+
+def _larger_than_kb(kilobytes):
+    # Translators: said of a file of a case pack; %(size)d is a size limit in kilobytes.
+    return _("is larger than %(size)d KB") % {"size": kilobytes}
+
+
+def _larger_than_mb(megabytes):
+    # Translators: said of a file of a case pack; %(size)d is a size limit in megabytes.
+    return _("is larger than %(size)d MB") % {"size": megabytes}
 
 
 def safe_pack_path(path):
@@ -75,36 +101,45 @@ class NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a case pack", event.start_mark
+                None,
+                None,
+                # Translators: YAML aliases ("*name", which repeat an "&name"
+                # anchor); keep "(*name)" as it is.
+                _("aliases (*name) are not allowed in a case pack"),
+                event.start_mark,
             )
         return super().compose_node(parent, index)
 
 
 def parse_pack_file(name, raw):
     if len(raw) > MAX_PACK_FILE_BYTES:
-        raise PackReadError([PackError(name, f"is larger than {MAX_PACK_FILE_BYTES // 1024} KB")])
+        raise PackReadError([PackError(name, _larger_than_kb(MAX_PACK_FILE_BYTES // 1024))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PackReadError([PackError(name, f"is not UTF-8 text (byte {exc.start})")]) from None
+        # Translators: said of pack.yaml or a translation file; %(position)d is
+        # where its first wrong byte is, counted from 0.
+        message = _("is not UTF-8 text (byte %(position)d)") % {"position": exc.start}
+        raise PackReadError([PackError(name, message)]) from None
     if name.endswith(".json"):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise PackReadError(
-                [
-                    PackError(
-                        f"{name} line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
-                    )
-                ]
-            ) from None
+            # Translators: %(problem)s is the JSON reader's own description of
+            # the mistake, in English ("Expecting ',' delimiter").
+            message = _("invalid JSON: %(problem)s") % {"problem": exc.msg}
+            place = f"{name} line {exc.lineno}, column {exc.colno}"
+            raise PackReadError([PackError(place, message)]) from None
     try:
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PackReadError([PackError(place, f"invalid YAML: {problem}")]) from None
+        # Translators: %(problem)s is the YAML reader's own description of the
+        # mistake, in English ("mapping values are not allowed here").
+        message = _("invalid YAML: %(problem)s") % {"problem": problem}
+        raise PackReadError([PackError(place, message)]) from None
 
 
 def read_translations(paths, read):
@@ -115,17 +150,19 @@ def read_translations(paths, read):
     for path in sorted(paths):
         match = TRANSLATION_FILE.match(path)
         if match is None:
-            problems.append(
-                PackError(
-                    path,
-                    "is not a translation file: name it after a language code, "
-                    "e.g. translations/fr.yaml",
-                )
+            message = _(
+                # Translators: said of a file in a case pack's translations/
+                # folder; keep "translations/fr.yaml" as it is.
+                "is not a translation file: name it after a language code, "
+                "e.g. translations/fr.yaml"
             )
+            problems.append(PackError(path, message))
             continue
         language = match.group(1)
         if language in found:
-            problems.append(PackError(path, f"a second translation file for {language!r}"))
+            # Translators: %(language)s is a language code in quotes, e.g. 'fr'.
+            message = _("a second translation file for %(language)s") % {"language": repr(language)}
+            problems.append(PackError(path, message))
             continue
         try:
             found[language] = (path, parse_pack_file(path, read(path)))
@@ -140,33 +177,31 @@ def read_folder(folder):
     folder = Path(folder).resolve()
     pack_file = next((name for name in PACK_FILES if (folder / name).is_file()), None)
     if pack_file is None:
-        raise PackReadError([PackError(str(folder), "no pack.yaml or pack.json in this folder")])
+        raise PackReadError([PackError(str(folder), _("no pack.yaml or pack.json in this folder"))])
 
     def read(path):
         safe = safe_pack_path(path)
         if safe is None:
-            raise PackReadError([PackError(path, "leaves the pack")])
+            raise PackReadError([PackError(path, _leaves_the_pack())])
         target = (folder / safe).resolve()
         if not target.is_relative_to(folder):
-            raise PackReadError([PackError(path, "leaves the pack")])
+            raise PackReadError([PackError(path, _leaves_the_pack())])
         if not target.is_file():
-            raise PackReadError([PackError(path, "no such file in the pack")])
+            raise PackReadError([PackError(path, _no_such_file())])
         if target.stat().st_size > MAX_IMAGE_BYTES:
-            raise PackReadError([PackError(path, f"is larger than {MAX_IMAGE_BYTES // 2**20} MB")])
+            raise PackReadError([PackError(path, _larger_than_mb(MAX_IMAGE_BYTES // 2**20))])
         return target.read_bytes()
 
     if not (folder / pack_file).resolve().is_relative_to(folder):
-        raise PackReadError([PackError(pack_file, "leaves the pack")])
+        raise PackReadError([PackError(pack_file, _leaves_the_pack())])
     data = parse_pack_file(pack_file, (folder / pack_file).read_bytes())
 
     def read_translation(path):
         target = (folder / path).resolve()
         if not target.is_relative_to(folder):
-            raise PackReadError([PackError(path, "leaves the pack")])
+            raise PackReadError([PackError(path, _leaves_the_pack())])
         if target.stat().st_size > MAX_PACK_FILE_BYTES:
-            raise PackReadError(
-                [PackError(path, f"is larger than {MAX_PACK_FILE_BYTES // 1024} KB")]
-            )
+            raise PackReadError([PackError(path, _larger_than_kb(MAX_PACK_FILE_BYTES // 1024))])
         return target.read_bytes()
 
     translations = {}
@@ -199,12 +234,13 @@ def read_zip(source, name="upload.zip"):
         source.seek(0)
     if size > settings.CASE_PACK_MAX_BYTES:
         raise PackReadError(
-            [PackError(name, f"is larger than {settings.CASE_PACK_MAX_BYTES // 2**20} MB")]
+            [PackError(name, _larger_than_mb(settings.CASE_PACK_MAX_BYTES // 2**20))]
         )
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError):
-        raise PackReadError([PackError(name, "is not a zip file")]) from None
+        # Translators: said of an uploaded file or a path given to loadcase.
+        raise PackReadError([PackError(name, _("is not a zip file"))]) from None
 
     entries = [
         info
@@ -213,17 +249,28 @@ def read_zip(source, name="upload.zip"):
     ]
     problems = []
     if len(entries) > MAX_ZIP_ENTRIES:
-        problems.append(PackError(name, f"holds more than {MAX_ZIP_ENTRIES} files"))
+        message = ngettext(
+            # Translators: said of a case pack's zip file.
+            "holds more than %(count)d file",
+            "holds more than %(count)d files",
+            MAX_ZIP_ENTRIES,
+        ) % {"count": MAX_ZIP_ENTRIES}
+        problems.append(PackError(name, message))
     total = sum(info.file_size for info in entries)
     if total > MAX_ZIP_TOTAL_BYTES:
-        problems.append(PackError(name, f"unpacks to more than {MAX_ZIP_TOTAL_BYTES // 2**20} MB"))
+        # Translators: said of a case pack's zip file; %(size)d is in megabytes.
+        message = _("unpacks to more than %(size)d MB") % {"size": MAX_ZIP_TOTAL_BYTES // 2**20}
+        problems.append(PackError(name, message))
     for info in entries:
         if safe_pack_path(info.filename) is None:
-            problems.append(PackError(info.filename, "leaves the pack"))
+            problems.append(PackError(info.filename, _leaves_the_pack()))
         elif info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(
             info.compress_size, 1
         ):
-            problems.append(PackError(info.filename, "is compressed suspiciously well (zip bomb?)"))
+            # Translators: said of a file inside a case pack's zip that would
+            # unpack to far more than its compressed size.
+            message = _("is compressed suspiciously well (zip bomb?)")
+            problems.append(PackError(info.filename, message))
     if problems:
         raise PackReadError(problems)
 
@@ -235,25 +282,27 @@ def read_zip(source, name="upload.zip"):
             root = tops.pop() + "/"
     pack_file = next((f"{root}{n}" for n in PACK_FILES if f"{root}{n}" in by_name), None)
     if pack_file is None:
-        raise PackReadError([PackError(name, "no pack.yaml or pack.json at the top of the zip")])
+        raise PackReadError([PackError(name, _("no pack.yaml or pack.json at the top of the zip"))])
 
     def read_member(info, limit):
         if info.file_size > limit:
-            raise PackReadError([PackError(info.filename, f"is larger than {limit // 2**20} MB")])
+            raise PackReadError([PackError(info.filename, _larger_than_mb(limit // 2**20))])
         with archive.open(info) as stream:
             # The header's size can lie; never read more than it promised.
             raw = stream.read(limit + 1)
         if len(raw) > limit:
-            raise PackReadError([PackError(info.filename, "is larger than it claims")])
+            # Translators: said of a file inside a case pack's zip whose
+            # content is longer than the size the zip records for it.
+            raise PackReadError([PackError(info.filename, _("is larger than it claims"))])
         return raw
 
     def read(path):
         safe = safe_pack_path(path)
         if safe is None:
-            raise PackReadError([PackError(path, "leaves the pack")])
+            raise PackReadError([PackError(path, _leaves_the_pack())])
         info = by_name.get(root + safe)
         if info is None:
-            raise PackReadError([PackError(path, "no such file in the pack")])
+            raise PackReadError([PackError(path, _no_such_file())])
         return read_member(info, MAX_IMAGE_BYTES)
 
     short_name = pack_file[len(root) :]
@@ -280,5 +329,6 @@ def read_pack(source, name=None):
             return read_folder(path)
         if path.is_file():
             return read_zip(path)
-        raise PackReadError([PackError(str(path), "no such folder or zip file")])
+        # Translators: said of a path given to `manage.py loadcase`.
+        raise PackReadError([PackError(str(path), _("no such folder or zip file"))])
     return read_zip(source, name=name or getattr(source, "name", "upload.zip"))

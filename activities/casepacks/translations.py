@@ -8,6 +8,7 @@ into the pack's texts as `{language: text}` mappings (see docs/case-packs.md).
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .errors import PackError
 from .validation import place_of, schema
@@ -138,13 +139,13 @@ def apply(data, language, overlay, *, source):
         if path in places:
             if not isinstance(value, str) or not value.strip():
                 errors.append(PackError(_where(source, path), _("a translation must be a text")))
-            elif len(value) > _max_text_length():
-                errors.append(
-                    PackError(
-                        _where(source, path),
-                        _("is too long (at most %(max)d characters)") % {"max": _max_text_length()},
-                    )
+            elif len(value) > (limit := _max_text_length()):
+                message = ngettext(
+                    "is too long (at most %(max)d character)",
+                    "is too long (at most %(max)d characters)",
+                    limit,
                 )
+                errors.append(PackError(_where(source, path), message % {"max": limit}))
             else:
                 _set_language(data, path, language, value)
             return
@@ -156,7 +157,10 @@ def apply(data, language, overlay, *, source):
             for index, child in enumerate(value):
                 visit(child, (*path, index))
             return
-        errors.append(PackError(_where(source, path), _("no text of the pack to translate here")))
+        # Translators: said of a place in a translation file that matches no
+        # text of pack.yaml (a field the pack does not have, a list too long…).
+        message = _("no text of the pack to translate here")
+        errors.append(PackError(_where(source, path), message))
 
     visit(overlay, ())
     return errors

@@ -1,11 +1,13 @@
 """Case packs in the admin: "Load a case pack" and "Edit content"."""
 
 import copy
+import html
 import io
 import zipfile
 
 import pytest
 import yaml
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -169,6 +171,51 @@ def test_uploading_a_file_that_is_not_a_zip(superuser_client):
     assert response.status_code == 200
     assert "1 problem; nothing was loaded." in response.text
     assert "<code>pack.zip</code>: is not a zip file" in response.text
+    assert stored() == (0, 0, 0)
+
+
+@pytest.mark.parametrize("chosen_by", ["cookie", "browser"])
+def test_a_broken_pack_s_problems_are_listed_in_the_admin_s_language(superuser_client, chosen_by):
+    """The problems are made during the request, in its language (the
+    language cookie, or the browser's Accept-Language); the places stay
+    as they are in the pack."""
+
+    def problems(data):
+        del data["case"]["name"]
+        data["activities"][0]["steps"][2]["kind"] = "dance"
+        data["activities"][0]["steps"][3]["matches"][0]["rights"][0] = "art-99"
+
+    headers = {}
+    if chosen_by == "cookie":
+        superuser_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    else:
+        headers["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9,en;q=0.5"
+    response = superuser_client.post(
+        LOAD_URL, {"pack": pack_zip(PACK_2024, change=problems)}, **headers
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert "3 problèmes\N{NARROW NO-BREAK SPACE}; rien n’a été chargé." in page
+    assert "<code>case.name</code>: est obligatoire" in page
+    assert "<code>activities[0].steps[2].kind</code>: type d’étape inconnu 'dance'" in page
+    assert (
+        "<code>activities[0].steps[3].matches[0].rights[0]</code>: "
+        "aucune carte de droit n’a la clé 'art-99'"
+    ) in page
+    assert "is required" not in page
+    assert stored() == (0, 0, 0)
+
+
+def test_a_zip_leaving_the_pack_is_refused_in_the_admin_s_language(superuser_client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("pack.yaml", "format: 1\n")
+        archive.writestr("../evil.png", b"\0")
+    evil = SimpleUploadedFile("evil.zip", buffer.getvalue(), "application/zip")
+    superuser_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = upload(superuser_client, evil)
+    page = html.unescape(response.text)
+    assert "<code>../evil.png</code>: sale del paquete" in page
     assert stored() == (0, 0, 0)
 
 
