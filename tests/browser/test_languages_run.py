@@ -56,7 +56,7 @@ def tr(language, message, **values):
 def ntr(language, singular, plural, count, **values):
     with translation.override(language):
         text = translation.ngettext(singular, plural, count)
-    return text % {"counter": count, **values}
+    return text % {"number": count, **values}
 
 
 @cache
@@ -77,6 +77,10 @@ def _pattern(message):
     return "\\s*.+?\\s*".join(re.escape(" ".join(part.split())) for part in parts)
 
 
+def _own_letters(message):
+    return len(re.sub("\\W", "", PLACEHOLDER.sub("", message)))
+
+
 @cache
 def _english_and_translated(language):
     """Regexes for the English messages that the language translates
@@ -84,15 +88,12 @@ def _english_and_translated(language):
     english, translated = [], []
     for entry in _entries(language):
         forms = [entry.msgstr] if entry.msgid_plural is None else entry.msgstr_plural.values()
-        for text in forms:
-            translated.append(_pattern(text))
+        # Only messages with enough letters of their own: "%(path)s %(problem)s"
+        # would match any text at all.
+        translated += [_pattern(text) for text in forms if _own_letters(text) >= 3]
         for source in filter(None, (entry.msgid, entry.msgid_plural)):
-            if source in forms:
-                continue
-            # Enough letters of its own not to match any text.
-            if len(re.sub("\\W", "", PLACEHOLDER.sub("", source))) < 3:
-                continue
-            english.append(_pattern(source))
+            if source not in forms and _own_letters(source) >= 3:
+                english.append(_pattern(source))
     return (
         re.compile("|".join(f"(?:{p})" for p in english)),
         re.compile("|".join(f"(?:{p})" for p in translated)),
@@ -321,7 +322,7 @@ def test_a_pupil_takes_part_in_their_language(people, language):
     expect(phone.locator("#match-board-heading")).to_have_text(tr(language, "Your group’s cards"))
     pair(phone, language, "arrested", 9)
     expect(phone.locator("#live-group .match-progress")).to_contain_text(
-        ntr(language, "%(counter)s pair", "%(counter)s pairs", 1)
+        ntr(language, "%(number)s pair", "%(number)s pairs", 1)
     )
     expect(phone.get_by_role("button", name=tr(language, "Our board is done"))).to_be_visible()
     expect_no_english(phone, language)
@@ -413,7 +414,7 @@ def test_a_whole_session_in_arabic(people):
     pair(omar, language, "no-fair-trial", 10)
     pair(layla, language, "expression", 19)
     expect(sara.locator("#live-group .match-progress")).to_contain_text(
-        ntr(language, "%(counter)s pair", "%(counter)s pairs", 3)
+        ntr(language, "%(number)s pair", "%(number)s pairs", 3)
     )
     expect(sara.locator("#exp-open-arrested")).to_have_attribute("open", "")  # still open
     shot(sara, language, "07-matching")
