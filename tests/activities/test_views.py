@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -152,6 +154,28 @@ class TestFacilitator:
         assert "<svg" in html and 'role="img"' in html
         assert "2 people have joined" in html
         assert "<form" not in html  # no controls on the big screen
+
+    @pytest.mark.parametrize(
+        "language, count",
+        [("en", "2,000"), ("fr", "2\xa0000"), ("es", "2\xa0000"), ("ar", "2000")],
+    )
+    def test_a_hall_s_count_is_grouped_the_language_s_way(
+        self, facilitator_client, session, language, count
+    ):
+        Participant.objects.bulk_create(
+            Participant(session=session, nickname=f"P{n}", nickname_key=f"p{n}")
+            for n in range(2000)
+        )
+        session.projector_language = language
+        session.save(update_fields=["projector_language"])
+        projector = reverse("projector", args=[session.room_code])
+        html = facilitator_client.get(projector).content.decode()
+        (lobby,) = re.findall(r'<p class="lobby-count"[^>]*>([^<]*)</p>', html)
+        assert count in lobby
+        control = reverse("control", args=[session.room_code])
+        html = facilitator_client.get(control, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        (counts,) = re.findall(r'<p class="counts"[^>]*>(.*?)</p>', html, re.S)
+        assert count in counts
 
     def test_a_plain_form_post_redirects_back(self, facilitator_client, session):
         response = facilitator_client.post(reverse("next_step", args=[session.room_code]))
