@@ -365,7 +365,11 @@ MESSAGE_CALLS = {
     "PackError": 1,
     "ImageRejected": 0,
     "PackReadError": 0,
+    # Management commands: what they print, and their errors.
+    "CommandError": 0,
 }
+# self.stdout.write(...), self.stderr.write(...), self.style.SUCCESS(...)
+COMMAND_OUTPUT = {"write", "SUCCESS", "ERROR", "WARNING", "NOTICE"}
 MESSAGE_KEYWORDS = {"message"}
 # Keyword arguments that label something on a page or in the admin.
 LABEL_KEYWORDS = {
@@ -397,6 +401,18 @@ def _is_messages_call(func):
         isinstance(func, ast.Attribute)
         and isinstance(func.value, ast.Name)
         and func.value.id == "messages"
+    )
+
+
+def _is_command_output(func):
+    """self.stdout.write(...), self.stderr.write(...), self.style.SUCCESS(...)."""
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in COMMAND_OUTPUT
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr in ("stdout", "stderr", "style")
+        and isinstance(func.value.value, ast.Name)
+        and func.value.value.id == "self"
     )
 
 
@@ -435,8 +451,14 @@ class _Bypasses(ast.NodeVisitor):
         if name in ("debug", "info", "success", "warning", "error", "add_message"):
             if not _is_messages_call(node.func):
                 index = None  # logger.info("..."), not a message to a person
+        if _is_command_output(node.func):
+            index = 0
         if index is not None and len(node.args) > index:
             self._check(node.args[index])
+        if _called_name(node.func) == "add_argument":
+            for keyword in node.keywords:
+                if keyword.arg == "help":  # a command's --help
+                    self._check(keyword.value)
         for keyword in node.keywords:
             if keyword.arg in LABEL_KEYWORDS or (
                 index is not None and keyword.arg in MESSAGE_KEYWORDS
@@ -451,6 +473,15 @@ class _Bypasses(ast.NodeVisitor):
                 # NAME = "value", "Label": the label is the last item.
                 if isinstance(statement.value, ast.Tuple) and len(statement.value.elts) > 1:
                     self._check(statement.value.elts[-1])
+            if (
+                isinstance(statement, ast.Assign)
+                and "BaseCommand" in bases
+                and any(
+                    isinstance(target, ast.Name) and target.id == "help"
+                    for target in statement.targets
+                )
+            ):
+                self._check(statement.value)
             if (
                 isinstance(statement, ast.Assign)
                 and node.name == "Meta"
@@ -589,6 +620,35 @@ def test_python_checker_reports_case_pack_problems_given_as_literals():
         (9, "is a damaged image"),
         (11, "leaves the pack"),
         (12, "leaves the pack"),
+    ]
+
+
+PLANTED_COMMAND = """
+class Command(BaseCommand):
+    help = "Load a case pack."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", help="pack folders")
+        parser.add_argument("--check", help=_("validate only"))
+
+    def handle(self, *args, paths, **options):
+        self.stdout.write(f"{paths}: loaded")
+        self.stderr.write(_("%(path)s: loaded") % {"path": paths})
+        self.stdout.write(self.style.SUCCESS("done"))
+        self.stdout.write(f"  {paths}")
+        raise CommandError("some case packs were not loaded")
+"""
+
+
+def test_python_checker_reports_what_a_command_prints():
+    """A command's help, its arguments' help, what it writes and its errors;
+    a line that only lays out computed values passes."""
+    assert python_texts(PLANTED_COMMAND) == [
+        (3, "Load a case pack."),
+        (6, "pack folders"),
+        (10, "{…}: loaded"),
+        (12, "done"),
+        (14, "some case packs were not loaded"),
     ]
 
 

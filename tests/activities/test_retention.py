@@ -135,7 +135,7 @@ class TestExpiry:
         recent.refresh_from_db()
         assert old.purged_at and not recent.purged_at
         assert f"purged {old.room_code}" in out.getvalue()
-        assert "1 session(s) purged." in out.getvalue()
+        assert "1 session purged." in out.getvalue()
         assert recent.participants.count() == 3
 
     def test_the_command_ends_a_session_forgotten_open(self):
