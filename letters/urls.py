@@ -13,6 +13,7 @@ urlpatterns = [
     # The facilitator.
     path("sessions/<str:code>/why", views.show_why, name="show_why"),
     path("sessions/<str:code>/letters/", views.letters, name="letters"),
+    path("sessions/<str:code>/letters/news", views.letters_news, name="news"),
     path("sessions/<str:code>/letters/<int:letter_id>/hide", views.hide, name="hide"),
     path("sessions/<str:code>/letters/mark", views.mark, name="mark"),
     path("sessions/<str:code>/print", views.print_letters, name="print"),

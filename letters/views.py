@@ -384,6 +384,29 @@ def letters(request, code):
     )
 
 
+def _count(request, name):
+    try:
+        return max(0, int(request.GET.get(name, "")))
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_GET
+def letters_news(request, code):
+    """How many texts were written since the letters page was opened (`seen`
+    of them then), for the notice the page polls: nothing (204) while that
+    number is the one already `shown`, so a screen reader hears it once."""
+    session = _own_session(request, code)
+    seen, shown = _count(request, "seen"), _count(request, "shown")
+    new = max(0, _session_letters(session).count() - seen)
+    if new == shown:
+        return HttpResponse(status=204)
+    return render(
+        request, "letters/letters.html#news", {"session": session, "total": seen, "new": new}
+    )
+
+
 @login_required
 @require_POST
 def hide(request, code, letter_id):

@@ -320,6 +320,7 @@ MATRIX = {
     "delete_data": action("delete_data", lambda w: {"confirm": "1"}),
     "session_summary": Entry(code_url("session_summary"), facilitator_url()),
     "letters:letters": Entry(code_url("letters:letters"), facilitator_url()),
+    "letters:news": Entry(code_url("letters:news"), facilitator_url(owner=204)),
     "letters:print": Entry(code_url("letters:print"), facilitator_url()),
     "letters:export_csv": Entry(code_url("letters:export_csv"), facilitator_url()),
     "letters:export_zip": Entry(code_url("letters:export_zip"), facilitator_url()),

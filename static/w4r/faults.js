@@ -31,11 +31,17 @@
     return gettext("That did not work. Try again.");
   }
 
+  // A poll the page makes by itself (data-background) fails quietly: the
+  // person did nothing to try again, and it tries again by itself.
+  function byItself(event) {
+    return event.detail.elt && event.detail.elt.closest("[data-background]");
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
-    show(messageOf(event.detail.xhr));
+    if (!byItself(event)) show(messageOf(event.detail.xhr));
   });
-  document.addEventListener("htmx:sendError", function () {
-    show(gettext("No connection to the server. Check the Wi-Fi and try again."));
+  document.addEventListener("htmx:sendError", function (event) {
+    if (!byItself(event)) show(gettext("No connection to the server. Check the Wi-Fi and try again."));
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful && event.detail.requestConfig

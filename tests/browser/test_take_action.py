@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from .conftest import step_button
+from .conftest import PUSH_MS, step_button
 
 TAKE_ACTION = "Take action"
 SAVED_MS = 15_000  # an edit is saved within this once the phone is online
@@ -126,10 +126,30 @@ def test_letters_go_from_phones_to_printed_pages(open_room, flaky_link):
     expect(count(control, "authority", "finished")).to_have_text("3")
     expect(count(control, "authority", "drafts")).to_have_text("0")
     expect(projector.locator("#live-projector")).to_contain_text("3 letters written")
+    # The facilitator starts reading in another tab; it says when more arrive.
+    reading = control.context.new_page()
+    reading.goto(f"/sessions/{room.code}/letters/")
+    expect(reading.locator(".letter-card")).to_have_count(3)
+    expect(reading.locator("#letters-news")).to_be_hidden()
+    # Its poll fails quietly while the connection is away: nobody clicked.
+    reading.route("**/letters/news*", lambda route: route.abort())
+    with reading.expect_event("requestfailed", timeout=PUSH_MS):
+        pass
+    reading.wait_for_timeout(300)  # htmx's own error event comes just after
+    assert reading.locator("#fault").is_hidden()
+    reading.unroute("**/letters/news*")
     for phone, text in messages.items():
         message_box(phone).press_sequentially(text, delay=5)
         saved(phone, "solidarity")
     expect(count(control, "solidarity", "drafts")).to_have_text("3")
+    news = reading.locator("#letters-news")
+    expect(news).to_have_text(
+        "3 new texts since this page was opened. Show them", timeout=PUSH_MS + 5_000
+    )
+    expect(reading.locator(".letter-card")).to_have_count(3)  # nothing moved under the reader
+    news.get_by_role("link", name="Show them").click()
+    expect(reading.locator(".letter-card")).to_have_count(6)
+    reading.close()
     for phone in room.phones:
         finish(phone, "solidarity")
     expect(count(control, "solidarity", "finished")).to_have_text("3")

@@ -273,7 +273,7 @@ class TestSaving:
         assert "Bo's secret" not in html
 
     def test_the_facilitator_pages_are_not_for_phones(self, ready, session):
-        for name in ("letters", "print", "export_csv", "export_zip"):
+        for name in ("letters", "news", "print", "export_csv", "export_zip"):
             response = ready.get(url(name, session))
             assert response.status_code == 302 and "/accounts/login/" in response.url
 
@@ -348,7 +348,7 @@ class TestFacilitator:
     def test_only_the_session_s_facilitator(self, session):
         stranger = Client()
         stranger.force_login(UserFactory())
-        for name in ("letters", "print", "export_csv", "export_zip"):
+        for name in ("letters", "news", "print", "export_csv", "export_zip"):
             assert stranger.get(url(name, session)).status_code == 404
         assert stranger.post(url("show_why", session), {"show": "1"}).status_code == 404
         assert stranger.get(reverse("session_summary", args=[session.room_code])).status_code == 404
@@ -359,6 +359,29 @@ class TestFacilitator:
         assert "&lt;img src=x onerror=alert(1)&gt; Free Maryia" in html
         assert "<img src=x" not in html
         assert "Ana" in html
+
+    def test_the_letters_page_says_when_new_texts_arrive(self, facilitator, session):
+        write(writer(session, "Ana"), finish=True)
+        page = facilitator.get(url("letters", session)).content.decode()
+        news = url("news", session) + "?seen=1&amp;shown=0"
+        assert f'hx-get="{news}" hx-trigger="every 5s" hx-swap="outerHTML" data-background>' in page
+        assert "since this page was opened" not in page
+
+        def poll(seen, shown):
+            return facilitator.get(url("news", session), {"seen": seen, "shown": shown})
+
+        assert poll(1, 0).status_code == 204  # nothing new: nothing to swap or to say
+        write(writer(session, "Bo"), "Dear Minister, a draft")
+        write(writer(session, "Chen"), kind="solidarity", finish=True)
+        response = poll(1, 0)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "2 new texts since this page was opened." in html
+        assert f'href="{url("letters", session)}"' in html
+        assert url("news", session) + "?seen=1&amp;shown=2" in html
+        assert poll(1, 2).status_code == 204  # said once
+        for tampered in ({"seen": "x", "shown": "-4"}, {}):
+            assert facilitator.get(url("news", session), tampered).status_code == 200
 
     def test_hiding_a_letter_plain_and_htmx(self, facilitator, session):
         letter = write(writer(session, "Ana"), finish=True)
