@@ -716,10 +716,41 @@ def format_violations(violations):
     return "\n".join(lines)
 
 
+_OVERLAPS = """() => {
+  const controls = Array.from(document.querySelectorAll(
+    'body :is(a[href], button, input:not([type=hidden]), select, textarea, summary)'))
+    // (Django admin's sort arrows sit over their column's heading, as designed.)
+    .filter((el) => el.checkVisibility() && !el.closest('.visually-hidden, .sortoptions'))
+    .map((el) => [el, el.getBoundingClientRect()])
+    .filter(([, box]) => box.width > 1 && box.height > 1);
+  const name = (el) => `${el.tagName.toLowerCase()} "${
+    (el.textContent || el.value || el.name || '').trim().replace(/\\s+/g, ' ').slice(0, 30)}"`;
+  const problems = [];
+  for (let i = 0; i < controls.length; i += 1) {
+    for (let j = i + 1; j < controls.length; j += 1) {
+      const [a, boxA] = controls[i];
+      const [b, boxB] = controls[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      const width = Math.min(boxA.right, boxB.right) - Math.max(boxA.left, boxB.left);
+      const height = Math.min(boxA.bottom, boxB.bottom) - Math.max(boxA.top, boxB.top);
+      if (width > 2 && height > 2) problems.push(`${name(a)} and ${name(b)} overlap`);
+    }
+  }
+  return problems;
+}"""
+
+
+def assert_no_control_covers_another(page, what):
+    """Every button, link and field can be seen and tapped: none lies over
+    another (a layout that breaks at some width does that before it scrolls)."""
+    problems = page.evaluate(_OVERLAPS)
+    assert not problems, f"{what}, {page.viewport_size['width']}px wide: {problems}"
+
+
 def assert_accessible(page, *, context=""):
     """Fail when axe-core finds a serious or critical WCAG 2.2 A/AA (or best
-    practice) violation on `page`; the message names each rule, its help and
-    the failing elements."""
+    practice) violation on `page`, or when a control lies over another; the
+    message names each rule, its help and the failing elements."""
     violations = axe_violations(page)
     if violations:
         where = context or page.url
@@ -728,3 +759,4 @@ def assert_accessible(page, *, context=""):
             f"on {where} ({page.url}):\n{format_violations(violations)}",
             pytrace=False,
         )
+    assert_no_control_covers_another(page, context or page.url)

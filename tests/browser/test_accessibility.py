@@ -21,6 +21,7 @@ from .conftest import (
     PASSWORD,
     STEP_TITLES,
     assert_accessible,
+    assert_no_control_covers_another,
     click_control,
     create_session,
     join,
@@ -76,6 +77,17 @@ def assert_reflows_at_200_percent(page, what):
     assert not problems, f"{what} at 200 % text on a 320px phone: {problems}"
 
 
+def assert_control_view_fits_a_phone(control, what):
+    """The control view is for a laptop and for a phone: checked at both."""
+    before = control.viewport_size
+    assert_no_control_covers_another(control, f"{what}: control view")
+    control.set_viewport_size(SMALL_PHONE)
+    try:
+        assert_no_control_covers_another(control, f"{what}: control view")
+    finally:
+        control.set_viewport_size(before)
+
+
 _PROJECTOR_FONTS = """([least, readAloud, title]) => {
   const problems = [];
   const walker = document.createTreeWalker(
@@ -117,6 +129,7 @@ def check_all(room, what, phones=None):
     assert_accessible(room.projector, context=f"{what}: projector")
     assert_projector_readable(room.projector, what)
     assert_accessible(room.control, context=f"{what}: control view")
+    assert_control_view_fits_a_phone(room.control, what)
 
 
 def exactly_one(page, role, name):
