@@ -202,6 +202,7 @@ def test_pages_around_a_session_are_accessible(people, server):
     exactly_one(control, "button", "Remove Ana")
     exactly_one(control, "spinbutton", "Move Ana to group number")
     assert_accessible(control, context="control view, the lobby")
+    assert_control_view_fits_a_phone(control, "control view, the lobby")
 
     # Approving each join: the waiting page and the control view's list.
     control.get_by_role("button", name="Approve each join").click()
@@ -215,6 +216,7 @@ def test_pages_around_a_session_are_accessible(people, server):
     exactly_one(control, "button", "Let in Bo")
     exactly_one(control, "button", "Refuse Bo")
     assert_accessible(control, context="control view, someone waiting")
+    assert_control_view_fits_a_phone(control, "control view, someone waiting")
 
     # A locked room, as a phone arriving late sees it.
     control.get_by_role("button", name="Lock the room").click()
