@@ -57,14 +57,14 @@ expect.set_options(timeout=PUSH_MS)
 NAVIGATION_MS = 30_000  # a page load on a busy machine
 
 
-def _step_titles():
+def _steps():
     pack = yaml.safe_load((ROOT / CASE_PACK / "pack.yaml").read_text(encoding="utf-8"))
-    activity = pack["activities"][0]
-    return [step["title"] for step in activity["steps"]]
+    return pack["activities"][0]["steps"]
 
 
-# The activity's steps, in order, as the case pack names them.
-STEP_TITLES = _step_titles()
+# The activity's steps, in order, as the case pack names them, and their kinds.
+STEP_TITLES = [step["title"] for step in _steps()]
+STEP_KINDS = [step["kind"] for step in _steps()]
 
 
 def display_code(code):

@@ -16,7 +16,15 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from .conftest import CASE_PACK, ROOT, click_control, create_session, display_code, join
+from .conftest import (
+    CASE_PACK,
+    ROOT,
+    STEP_KINDS,
+    click_control,
+    create_session,
+    display_code,
+    join,
+)
 
 PHONE_320 = {"width": 320, "height": 640}
 
@@ -180,10 +188,20 @@ def set_projector_language(control, language):
         control.locator(".projector-language").get_by_role("button").click()
 
 
+def expect_no_scrolling(projector, where):
+    size = projector.evaluate(
+        "() => ({height: document.documentElement.scrollHeight, width:"
+        " document.documentElement.scrollWidth, viewport: [innerWidth, innerHeight]})"
+    )
+    assert size["viewport"] == [1920, 1080]
+    assert size["height"] <= 1080 and size["width"] <= 1920, (where, size)
+
+
 @pytest.mark.browser
-def test_the_udhr_fits_the_projector_in_every_language_with_every_right_counted(people, server):
-    """Nobody can scroll a projector: the thirty articles, each with its count
-    and bar, fit a 1920x1080 screen in every language, the longest title too."""
+def test_the_projector_never_scrolls_in_any_language(people, server):
+    """Nobody can scroll a projector: every step fits a 1920x1080 screen in
+    every language, the UDHR with all thirty rights counted, and the take
+    action step with "Why letters work" too."""
     control = people.facilitator()
     code = create_session(control, title="Hall", group_size=4)
     projector = people.projector(control, code)
@@ -194,17 +212,19 @@ def test_the_udhr_fits_the_projector_in_every_language_with_every_right_counted(
     for index in range(30):
         rights.nth(index).click()
         expect(rights.nth(index)).to_have_attribute("aria-pressed", "true")
-    expect(projector.locator(".udhr-count")).to_have_count(30)
+    expect(projector.locator(".udhr-used.bar-10")).to_have_count(30)
 
-    for language in ("es", "fr", "ar", "en"):
-        set_projector_language(control, language)
-        expect(projector.locator("html")).to_have_attribute("lang", language)
-        expect(projector.locator(".udhr-count")).to_have_count(30)
-        expect(projector.locator(".udhr-used.bar-10")).to_have_count(30)
-        size = projector.evaluate(
-            "() => ({height: document.documentElement.scrollHeight, width:"
-            " document.documentElement.scrollWidth, viewport: [innerWidth, innerHeight]})"
-        )
-        shot(projector, f"udhr-counted-{language}-1920")
-        assert size["viewport"] == [1920, 1080]
-        assert size["height"] <= 1080 and size["width"] <= 1920, (language, size)
+    screens = [*STEP_KINDS, "why letters work"]
+    for screen in screens:
+        if screen == "why letters work":
+            control.get_by_role("button", name="Show “Why letters work”").click()
+            expect(projector.locator("#live-projector .why")).to_be_visible()
+        elif screen != STEP_KINDS[0]:
+            click_control(control, "Next step")
+            expect(projector.locator(f"#live-projector .step-{screen}")).to_be_visible()
+        for language in ("es", "fr", "ar", "en"):
+            set_projector_language(control, language)
+            expect(projector.locator("html")).to_have_attribute("lang", language)
+            expect(projector.locator("#live-projector h1")).to_be_visible()
+            shot(projector, f"projector-{screen.replace(' ', '-')}-{language}-1920")
+            expect_no_scrolling(projector, f"{screen}, {language}")
