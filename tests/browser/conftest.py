@@ -719,8 +719,11 @@ def format_violations(violations):
 _OVERLAPS = """() => {
   const controls = Array.from(document.querySelectorAll(
     'body :is(a[href], button, input:not([type=hidden]), select, textarea, summary)'))
-    // (Django admin's sort arrows sit over their column's heading, as designed.)
-    .filter((el) => el.checkVisibility() && !el.closest('.visually-hidden, .sortoptions'))
+    // Django admin's own chrome is left out: its sort arrows sit over their
+    // column's heading, and its sidebar's full-height toggle slides along the
+    // sidebar while that opens or closes (animated).
+    .filter((el) => el.checkVisibility()
+      && !el.closest('.visually-hidden, .sortoptions, #toggle-nav-sidebar'))
     .map((el) => [el, el.getBoundingClientRect()])
     .filter(([, box]) => box.width > 1 && box.height > 1);
   const name = (el) => `${el.tagName.toLowerCase()} "${
