@@ -201,8 +201,6 @@ def expect_no_scrolling(projector, where):
                 "() => ({height: document.documentElement.scrollHeight,"
                 " width: document.documentElement.scrollWidth})"
             )
-            if size != {"height": height, "width": width}:
-                projector.screenshot(path="/tmp/over.png", full_page=True)
             assert size == {"height": height, "width": width}, (where, width, height, size)
     finally:
         projector.set_viewport_size({"width": 1920, "height": 1080})
