@@ -264,6 +264,41 @@ def production_env(tmp_path_factory):
     return env
 
 
+def run(env, *args):
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+class TestWithoutASecretKey:
+    """Commands run without DJANGO_SECRET_KEY; serving and `check --deploy` refuse."""
+
+    @pytest.fixture
+    def env(self, production_env):
+        return {k: v for k, v in production_env.items() if k != "DJANGO_SECRET_KEY"}
+
+    def test_checks_and_migrations_run(self, env):
+        for command in (["check"], ["makemigrations", "--check", "--dry-run"]):
+            result = run(env, "manage.py", *command)
+            assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_check_deploy_fails(self, env):
+        result = run(env, "manage.py", "check", "--deploy")
+        assert result.returncode != 0
+        assert "w4r.E001" in result.stderr and "Set DJANGO_SECRET_KEY" in result.stderr
+
+    @pytest.mark.parametrize("module", ["w4r.asgi", "w4r.wsgi"])
+    def test_serving_refuses(self, env, module):
+        result = run(env, "-c", f"import {module}")
+        assert result.returncode != 0
+        assert "ImproperlyConfigured: Set DJANGO_SECRET_KEY" in result.stderr
+
+    @pytest.mark.parametrize("module", ["w4r.asgi", "w4r.wsgi"])
+    def test_development_serves_without_one(self, env, module):
+        result = run({**env, "DJANGO_DEBUG": "1"}, "-c", f"import {module}")
+        assert result.returncode == 0, result.stderr
+
+
 class TestProductionSettings:
     @pytest.mark.parametrize("redis", [False, True], ids=["embedded", "with-redis"])
     def test_check_deploy_is_clean(self, production_env, redis):

@@ -14,6 +14,9 @@ django.setup(set_prefix=False)
 
 from activities.live.fastpath import with_fast_paths  # noqa: E402
 from w4r.handler import ASGIHandlerWithSyncChain  # noqa: E402
+from w4r.secret_key import refuse_to_serve_without_a_lasting_key  # noqa: E402
+
+refuse_to_serve_without_a_lasting_key()
 
 django_application = ASGIHandlerWithSyncChain()
 application = with_fast_paths(django_application)

@@ -8,6 +8,7 @@ loudly at start-up instead of being guessed at.
 
 import os
 import re
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,10 +72,18 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Serving needs a key that outlives the process, since every phone's cookie
+# is signed with it: w4r/secret_key.py refuses to serve without one (and
+# `check --deploy` fails) unless DJANGO_DEBUG=1. A management command signs
+# nothing that outlives it, so `manage.py check` or `makemigrations` run
+# with a key of their own.
+SECRET_KEY_GIVEN = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development).")
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+    SECRET_KEY = (
+        "django-insecure-development-only-key-do-not-use-in-production"
+        if DEBUG
+        else "unset-for-this-process-only-" + secrets.token_urlsafe(50)
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
